@@ -1,0 +1,1 @@
+"""The C SDK (spinnframe_kernel.h) and the host engine runtime sources."""

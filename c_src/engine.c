@@ -1,0 +1,250 @@
+/*
+ * spinnframe host engine runtime. See engine.h for the contract.
+ *
+ * Per time step, for every population: the generated neuron loop of its model consumes the
+ * ring-buffer slot of this step (spikes arriving now), updates every neuron, and lists the
+ * neurons that fired; each spike is then delivered, row by row, into the ring buffers of
+ * the target populations at slot (now + delay). Delays are at least one step, so the slot
+ * being consumed is never written while it is read, and the order in which populations are
+ * updated does not matter.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "engine.h"
+
+typedef struct sf_pop {
+    sf_pop_desc d;
+    sf_real *ring;            /* n_slots x n_receptors x n */
+    uint32_t *spk_index;      /* scratch: neurons that fired this step */
+    uint32_t *spk_count;      /* scratch: how many times each fired */
+    uint64_t *log_step;       /* recorded spikes: step at which the spike was stamped */
+    uint32_t *log_index;
+    uint64_t log_n, log_cap;
+    uint64_t total;
+    uint32_t *out_blocks;     /* indices of the blocks leaving this population */
+    uint32_t n_out;
+} sf_pop;
+
+struct sf_engine {
+    double dt;
+    uint32_t n_slots;
+    uint32_t n_pops, n_blocks, n_threads;
+    uint64_t step;
+    sf_pop *pops;
+    sf_block_desc *blocks;
+    sf_sample_desc *samples;
+    uint32_t n_samples;
+};
+
+uint32_t sf_engine_abi_version(void) { return SF_ENGINE_ABI_VERSION; }
+
+sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t n_blocks,
+                         uint32_t n_threads) {
+    if (dt <= 0.0 || n_slots < 2) return NULL;
+    sf_engine *e = calloc(1, sizeof(*e));
+    if (!e) return NULL;
+    e->dt = dt;
+    e->n_slots = n_slots;
+    e->n_pops = n_pops;
+    e->n_blocks = n_blocks;
+    e->n_threads = n_threads ? n_threads : 1;
+    e->pops = calloc(n_pops ? n_pops : 1, sizeof(sf_pop));
+    e->blocks = calloc(n_blocks ? n_blocks : 1, sizeof(sf_block_desc));
+    if (!e->pops || !e->blocks) { sf_engine_free(e); return NULL; }
+    return e;
+}
+
+void sf_engine_free(sf_engine *e) {
+    if (!e) return;
+    if (e->pops) {
+        for (uint32_t k = 0; k < e->n_pops; k++) {
+            sf_pop *p = &e->pops[k];
+            free(p->ring); free(p->spk_index); free(p->spk_count);
+            free(p->log_step); free(p->log_index); free(p->out_blocks);
+        }
+        free(e->pops);
+    }
+    free(e->blocks);
+    free(e);
+}
+
+int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) {
+    if (!e || k >= e->n_pops || !desc || !desc->update || desc->n_receptors > SF_MAX_RECEPTORS)
+        return SF_ERR_ARG;
+    sf_pop *p = &e->pops[k];
+    free(p->ring); free(p->spk_index); free(p->spk_count);
+    p->d = *desc;
+    size_t n = desc->n ? desc->n : 1;
+    size_t nr = desc->n_receptors ? desc->n_receptors : 1;
+    p->ring = calloc((size_t)e->n_slots * nr * n, sizeof(sf_real));
+    p->spk_index = malloc(n * sizeof(uint32_t));
+    p->spk_count = malloc(n * sizeof(uint32_t));
+    if (!p->ring || !p->spk_index || !p->spk_count) return SF_ERR_NOMEM;
+    return SF_OK;
+}
+
+int sf_engine_set_params(sf_engine *e, uint32_t k, const void *params, void *derived,
+                         const uint32_t *param_index, const double *seq) {
+    if (!e || k >= e->n_pops || !params || !derived) return SF_ERR_ARG;
+    sf_pop *p = &e->pops[k];
+    p->d.params = params;
+    p->d.derived = derived;
+    p->d.param_index = param_index;
+    p->d.seq = seq;
+    return SF_OK;
+}
+
+int sf_engine_set_record_spikes(sf_engine *e, uint32_t k, const uint8_t *mask) {
+    if (!e || k >= e->n_pops) return SF_ERR_ARG;
+    e->pops[k].d.record_spikes = mask;
+    return SF_OK;
+}
+
+int sf_engine_set_seed(sf_engine *e, uint32_t k, uint64_t seed) {
+    if (!e || k >= e->n_pops) return SF_ERR_ARG;
+    e->pops[k].d.seed = seed;
+    return SF_OK;
+}
+
+int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc) {
+    if (!e || b >= e->n_blocks || !desc || desc->pre >= e->n_pops || desc->post >= e->n_pops)
+        return SF_ERR_ARG;
+    if (desc->receptor >= e->pops[desc->post].d.n_receptors) return SF_ERR_ARG;
+    e->blocks[b] = *desc;
+    sf_pop *p = &e->pops[desc->pre];
+    uint32_t *ob = realloc(p->out_blocks, (p->n_out + 1) * sizeof(uint32_t));
+    if (!ob) return SF_ERR_NOMEM;
+    ob[p->n_out++] = b;
+    p->out_blocks = ob;
+    return SF_OK;
+}
+
+void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_samples) {
+    e->samples = samples;
+    e->n_samples = n_samples;
+}
+
+uint64_t sf_engine_step(const sf_engine *e) { return e->step; }
+void sf_engine_set_step(sf_engine *e, uint64_t step) { e->step = step; }
+
+void sf_engine_clear_ring(sf_engine *e) {
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        sf_pop *p = &e->pops[k];
+        size_t n = p->d.n ? p->d.n : 1, nr = p->d.n_receptors ? p->d.n_receptors : 1;
+        if (p->ring) memset(p->ring, 0, (size_t)e->n_slots * nr * n * sizeof(sf_real));
+    }
+}
+
+static int log_spikes(sf_pop *p, uint64_t stamp, uint32_t n_fired) {
+    for (uint32_t j = 0; j < n_fired; j++) {
+        uint32_t i = p->spk_index[j];
+        if (!p->d.record_spikes[i]) continue;
+        for (uint32_t c = 0; c < p->spk_count[j]; c++) {
+            if (p->log_n == p->log_cap) {
+                uint64_t cap = p->log_cap ? 2 * p->log_cap : 1024;
+                uint64_t *ns = realloc(p->log_step, cap * sizeof(uint64_t));
+                if (!ns) return SF_ERR_NOMEM;
+                p->log_step = ns;
+                uint32_t *ni = realloc(p->log_index, cap * sizeof(uint32_t));
+                if (!ni) return SF_ERR_NOMEM;
+                p->log_index = ni;
+                p->log_cap = cap;
+            }
+            p->log_step[p->log_n] = stamp;
+            p->log_index[p->log_n] = i;
+            p->log_n++;
+        }
+    }
+    return SF_OK;
+}
+
+static void deliver(sf_engine *e, const sf_pop *p, uint32_t n_fired, uint32_t slot) {
+    for (uint32_t ob = 0; ob < p->n_out; ob++) {
+        const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
+        sf_pop *q = &e->pops[b->post];
+        const size_t nq = q->d.n;
+        const size_t stride = (size_t)q->d.n_receptors * nq;
+        sf_real *ring = q->ring + (size_t)b->receptor * nq;
+        for (uint32_t j = 0; j < n_fired; j++) {
+            const uint32_t i = p->spk_index[j];
+            const sf_real mult = (sf_real)p->spk_count[j];
+            for (uint64_t s = b->row_ptr[i]; s < b->row_ptr[i + 1]; s++) {
+                uint32_t target_slot = slot + b->delay[s];
+                if (target_slot >= e->n_slots) target_slot -= e->n_slots;
+                ring[target_slot * stride + b->post_index[s]] += mult * (sf_real)b->weight[s];
+            }
+        }
+    }
+}
+
+static void sample(sf_engine *e, uint64_t stamp) {
+    for (uint32_t r = 0; r < e->n_samples; r++) {
+        sf_sample_desc *sd = &e->samples[r];
+        if (stamp < sd->origin || (stamp - sd->origin) % sd->interval != 0 || sd->count >= sd->capacity)
+            continue;
+        const sf_pop *p = &e->pops[sd->pop];
+        const char *base = (const char *)p->d.state + sd->offset;
+        double *out = sd->out + sd->count * sd->n_index;
+        for (uint32_t k = 0; k < sd->n_index; k++)
+            out[k] = *(const double *)(base + (size_t)sd->index[k] * p->d.state_size);
+        sd->count++;
+    }
+}
+
+int sf_engine_run(sf_engine *e, uint64_t n_steps) {
+    if (!e) return SF_ERR_ARG;
+    for (uint64_t s = 0; s < n_steps; s++) {
+        const uint64_t step = e->step;
+        const uint32_t slot = (uint32_t)(step % e->n_slots);
+        for (uint32_t k = 0; k < e->n_pops; k++) {
+            sf_pop *p = &e->pops[k];
+            if (p->d.n == 0) continue;
+            sf_context ctx;
+            ctx.dt = e->dt;
+            ctx.t = (double)step * e->dt;
+            ctx.step = step;
+            ctx.seed = p->d.seed;
+            ctx.seq = p->d.seq;
+            ctx.params_changed = 0;
+            ctx.reserved = 0;
+            sf_population_view pv;
+            pv.n = p->d.n;
+            pv.n_receptors = p->d.n_receptors;
+            pv.state = p->d.state;
+            pv.params = p->d.params;
+            pv.derived = p->d.derived;
+            pv.param_index = p->d.param_index;
+            pv.input = p->ring + (size_t)slot * p->d.n_receptors * p->d.n;
+            pv.i_inj = p->d.i_inj;
+            uint32_t n_fired = 0;
+            p->d.update(&pv, 0, p->d.n, &ctx, p->spk_index, p->spk_count, &n_fired);
+            if (n_fired) {
+                for (uint32_t j = 0; j < n_fired; j++) p->total += p->spk_count[j];
+                if (p->d.record_spikes) {
+                    int rc = log_spikes(p, step + 1, n_fired);
+                    if (rc) return rc;
+                }
+                deliver(e, p, n_fired, slot);
+            }
+        }
+        e->step = step + 1;
+        sample(e, e->step);
+    }
+    return SF_OK;
+}
+
+uint64_t sf_engine_spike_count(const sf_engine *e, uint32_t pop) {
+    return pop < e->n_pops ? e->pops[pop].log_n : 0;
+}
+
+void sf_engine_take_spikes(sf_engine *e, uint32_t pop, uint64_t *steps, uint32_t *index) {
+    if (pop >= e->n_pops) return;
+    sf_pop *p = &e->pops[pop];
+    memcpy(steps, p->log_step, p->log_n * sizeof(uint64_t));
+    memcpy(index, p->log_index, p->log_n * sizeof(uint32_t));
+    p->log_n = 0;
+}
+
+uint64_t sf_engine_total_spikes(const sf_engine *e, uint32_t pop) {
+    return pop < e->n_pops ? e->pops[pop].total : 0;
+}

@@ -1,0 +1,100 @@
+/*
+ * spinnframe host engine runtime: time loop, delay ring buffers, synaptic rows, recording.
+ *
+ * Memory ownership: the caller (the Python host backend) owns every array passed in
+ * (neuron state, parameter sets, synaptic rows, recording buffers) and keeps it alive while
+ * the engine uses it. The engine owns only its ring buffers and its spike logs.
+ */
+#ifndef SPINNFRAME_ENGINE_H
+#define SPINNFRAME_ENGINE_H
+
+#include "spinnframe_kernel.h"
+
+#define SF_ENGINE_ABI_VERSION 1u
+
+typedef void (*sf_update_fn)(sf_population_view *pv, uint32_t begin, uint32_t end,
+                             const sf_context *ctx, uint32_t *spikes, uint32_t *counts,
+                             uint32_t *n_spikes);
+
+/* One population as the engine sees it. */
+typedef struct sf_pop_desc {
+    sf_update_fn update;
+    uint32_t n;
+    uint32_t n_receptors;
+    uint32_t state_size;           /* bytes per neuron in state */
+    uint32_t reserved;
+    void *state;
+    const void *params;
+    void *derived;
+    const uint32_t *param_index;   /* may be NULL */
+    const double *seq;             /* sequence storage, may be NULL */
+    const uint8_t *record_spikes;  /* per neuron 0/1, or NULL: no spike recording */
+    const double *i_inj;           /* per neuron injected current, or NULL */
+    uint64_t seed;
+} sf_pop_desc;
+
+/* A block of synapses from one population to another, onto one receptor, as rows per
+ * presynaptic neuron (CSR): row i spans [row_ptr[i], row_ptr[i+1]). */
+typedef struct sf_block_desc {
+    uint32_t pre;
+    uint32_t post;
+    uint32_t receptor;
+    uint32_t reserved;
+    const uint64_t *row_ptr;       /* n_pre + 1 */
+    const uint32_t *post_index;    /* per synapse */
+    const uint16_t *delay;         /* per synapse, in time steps, 1 .. n_slots - 1 */
+    const float *weight;           /* per synapse */
+} sf_block_desc;
+
+/* A sampled state variable: a double field of the state struct, for a set of neurons. */
+typedef struct sf_sample_desc {
+    uint32_t pop;
+    uint32_t offset;               /* byte offset of the field in the state struct */
+    uint32_t n_index;
+    uint32_t interval;             /* in time steps */
+    uint64_t origin;               /* sample at steps origin + k * interval */
+    const uint32_t *index;         /* neurons to sample */
+    double *out;                   /* capacity x n_index, row-major by sample */
+    uint64_t capacity;             /* samples that fit in out */
+    uint64_t count;                /* samples written (engine increments) */
+} sf_sample_desc;
+
+typedef struct sf_engine sf_engine;
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SF_API __attribute__((visibility("default")))
+#else
+#define SF_API
+#endif
+
+SF_API uint32_t sf_engine_abi_version(void);
+SF_API sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t n_blocks,
+                         uint32_t n_threads);
+SF_API void sf_engine_free(sf_engine *e);
+SF_API int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc);
+/* Replace a population's parameter tables / spike-recording mask between runs, keeping its
+ * spikes in flight. */
+SF_API int sf_engine_set_params(sf_engine *e, uint32_t k, const void *params, void *derived,
+                         const uint32_t *param_index, const double *seq);
+SF_API int sf_engine_set_record_spikes(sf_engine *e, uint32_t k, const uint8_t *mask);
+SF_API int sf_engine_set_seed(sf_engine *e, uint32_t k, uint64_t seed);
+SF_API int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc);
+/* Sampling requests for the next run call; the array stays owned by the caller. */
+SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_samples);
+/* Advance n_steps time steps. Returns 0 on success, a negative error code otherwise. */
+SF_API int sf_engine_run(sf_engine *e, uint64_t n_steps);
+SF_API uint64_t sf_engine_step(const sf_engine *e);
+SF_API void sf_engine_set_step(sf_engine *e, uint64_t step);
+/* Clear all spikes in flight (reset). */
+SF_API void sf_engine_clear_ring(sf_engine *e);
+/* Spikes recorded since the last take: count, then copy out (and forget). */
+SF_API uint64_t sf_engine_spike_count(const sf_engine *e, uint32_t pop);
+SF_API void sf_engine_take_spikes(sf_engine *e, uint32_t pop, uint64_t *steps, uint32_t *index);
+/* Total spikes emitted by a population since creation (diagnostics). */
+SF_API uint64_t sf_engine_total_spikes(const sf_engine *e, uint32_t pop);
+
+#define SF_OK 0
+#define SF_ERR_NOMEM (-1)
+#define SF_ERR_ARG (-2)
+
+#endif

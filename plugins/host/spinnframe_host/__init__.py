@@ -1,0 +1,16 @@
+"""spinnframe's native host backend: C kernels compiled on first use, every time step in C."""
+from spinnframe import hookimpl
+from spinnframe.specs import BackendSpec
+
+__version__ = "0.1.0"
+
+
+def _factory(state):
+    from .engine import HostBackend  # compiled on first use, not at plugin discovery
+    return HostBackend(state)
+
+
+@hookimpl
+def spinnframe_backends():
+    return [BackendSpec(name="host", factory=_factory,
+                        description="native C engine on this machine (default)")]

@@ -1,0 +1,99 @@
+"""Compile C sources into shared libraries, cached by content.
+
+The cache key covers every input that can change the binary: the generated source, each
+file it includes from the SDK or a plugin, the compiler's identity and the flags. A changed
+kernel or header therefore gives a new library; an unchanged one loads from the cache in
+milliseconds. Writes are atomic (compile to a temporary name, then rename), so concurrent
+processes never load a half-written library.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from spinnframe.errors import KernelBuildError
+from spinnframe.sdk import include_dir
+from spinnframe.simulator import default_cache_dir
+
+BASE_FLAGS = ["-std=gnu99", "-O3", "-fPIC", "-shared", "-fno-math-errno",
+              "-ffp-contract=off", "-fvisibility=hidden", "-Wall"]
+
+
+def cache_dir(option: str | None = None) -> Path:
+    """Where libraries are kept: setup(cache_dir=...), $SPINNFRAME_CACHE_DIR, or
+    ~/.cache/spinnframe/kernels."""
+    path = option or os.environ.get("SPINNFRAME_CACHE_DIR") or os.path.join(
+        default_cache_dir(), "kernels")
+    p = Path(path).expanduser()
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def compiler() -> list[str]:
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which(
+        "clang")
+    if not cc:
+        raise KernelBuildError(
+            "no C compiler found: spinnframe's native engine compiles its kernels on first "
+            "use. Install one (e.g. `apt install gcc`, Xcode command line tools) or set CC.")
+    return shlex.split(cc)
+
+
+def flags() -> list[str]:
+    extra = shlex.split(os.environ.get("SPINNFRAME_CFLAGS", ""))
+    return BASE_FLAGS + extra
+
+
+@functools.lru_cache(maxsize=None)
+def _compiler_identity(cc: tuple[str, ...]) -> str:
+    try:
+        out = subprocess.run(list(cc) + ["--version"], capture_output=True, text=True,
+                             timeout=30)
+        return out.stdout + out.stderr
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise KernelBuildError(f"cannot run the C compiler {' '.join(cc)!r}: {exc}") from None
+
+
+def build(name: str, source: str, depends: list[Path], cache: Path,
+          what: str) -> Path:
+    """Compile ``source`` (C text) into ``cache/<name>-<hash>.so`` unless already there.
+
+    ``depends`` lists the files ``source`` includes (their contents enter the key);
+    ``what`` names the thing being built in error messages (e.g. the model and plugin).
+    """
+    cc = compiler()
+    fl = flags()
+    h = hashlib.sha256()
+    h.update(source.encode())
+    for f in sorted(set(depends)):
+        h.update(str(f).encode())
+        h.update(Path(f).read_bytes())
+    h.update(_compiler_identity(tuple(cc)).encode())
+    h.update(" ".join(fl).encode())
+    key = h.hexdigest()[:20]
+    lib = cache / f"{name}-{key}.so"
+    if lib.exists():
+        return lib
+    src = cache / f"{name}-{key}.c"
+    src.write_text(source)
+    fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache)
+    os.close(fd)
+    cmd = cc + fl + ["-I", str(include_dir()), "-o", tmp, str(src), "-lm"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        os.unlink(tmp)
+        raise KernelBuildError(f"compiling {what} took more than 300 s") from None
+    if proc.returncode != 0:
+        os.unlink(tmp)
+        raise KernelBuildError(
+            f"{what} failed to compile (exit status {proc.returncode}).\n"
+            f"Compiler output:\n{proc.stderr.strip()}\nCommand: {' '.join(cmd)}")
+    os.replace(tmp, lib)
+    return lib

@@ -1,0 +1,429 @@
+"""The host backend: drives the C engine through ctypes.
+
+Python prepares everything once per run() call (parameter tables, synaptic rows,
+recording buffers); the time loop, the neuron updates and the spike delivery all run in C.
+Between calls the engine keeps its ring buffers, so spikes in flight survive run() calls
+and parameter changes.
+"""
+from __future__ import annotations
+
+import ctypes as C
+from pathlib import Path
+
+import numpy as np
+
+from spinnframe.errors import EngineError, KernelBuildError
+from spinnframe.models import dtypes, generate_wrapper
+from spinnframe.models.layout import field_table
+from spinnframe.plugins import get_manager
+from spinnframe.sdk import include_dir, kernel_abi_version
+
+from . import compiler
+
+ENGINE_ABI = 1
+#: Largest number of steps per engine call: bounds recording buffers, keeps Ctrl-C and
+#: progress reports responsive.
+MAX_CHUNK_STEPS = 10000
+#: Bytes of sample buffers per chunk before the chunk is shortened.
+SAMPLE_BUDGET = 64 << 20
+
+u32p = C.POINTER(C.c_uint32)
+
+
+class Context(C.Structure):
+    _fields_ = [("dt", C.c_double), ("t", C.c_double), ("step", C.c_uint64),
+                ("seed", C.c_uint64), ("seq", C.c_void_p), ("params_changed", C.c_uint32),
+                ("reserved", C.c_uint32)]
+
+
+class PopulationView(C.Structure):
+    _fields_ = [("n", C.c_uint32), ("n_receptors", C.c_uint32), ("state", C.c_void_p),
+                ("params", C.c_void_p), ("derived", C.c_void_p), ("param_index", C.c_void_p),
+                ("input", C.c_void_p), ("i_inj", C.c_void_p)]
+
+
+class PopDesc(C.Structure):
+    _fields_ = [("update", C.c_void_p), ("n", C.c_uint32), ("n_receptors", C.c_uint32),
+                ("state_size", C.c_uint32), ("reserved", C.c_uint32), ("state", C.c_void_p),
+                ("params", C.c_void_p), ("derived", C.c_void_p), ("param_index", C.c_void_p),
+                ("seq", C.c_void_p), ("record_spikes", C.c_void_p), ("i_inj", C.c_void_p),
+                ("seed", C.c_uint64)]
+
+
+class BlockDesc(C.Structure):
+    _fields_ = [("pre", C.c_uint32), ("post", C.c_uint32), ("receptor", C.c_uint32),
+                ("reserved", C.c_uint32), ("row_ptr", C.c_void_p), ("post_index", C.c_void_p),
+                ("delay", C.c_void_p), ("weight", C.c_void_p)]
+
+
+class SampleDesc(C.Structure):
+    _fields_ = [("pop", C.c_uint32), ("offset", C.c_uint32), ("n_index", C.c_uint32),
+                ("interval", C.c_uint32), ("origin", C.c_uint64), ("index", C.c_void_p),
+                ("out", C.c_void_p), ("capacity", C.c_uint64), ("count", C.c_uint64)]
+
+
+class FieldInfo(C.Structure):
+    _fields_ = [("name", C.c_char_p), ("offset", C.c_uint32), ("size", C.c_uint32)]
+
+
+class ModelInfo(C.Structure):
+    _fields_ = [("abi_version", C.c_uint32), ("model_name", C.c_char_p),
+                ("n_receptors", C.c_uint32), ("params_size", C.c_uint32),
+                ("derived_size", C.c_uint32), ("state_size", C.c_uint32),
+                ("n_params", C.c_uint32), ("n_derived", C.c_uint32), ("n_state", C.c_uint32),
+                ("params", C.POINTER(FieldInfo)), ("derived", C.POINTER(FieldInfo)),
+                ("state", C.POINTER(FieldInfo))]
+
+
+def _ptr(a: np.ndarray | None) -> int | None:
+    return None if a is None else a.ctypes.data
+
+
+# --------------------------------------------------------------------------------------
+# Libraries
+# --------------------------------------------------------------------------------------
+_engine_libs: dict[Path, C.CDLL] = {}
+_model_libs: dict[tuple, "ModelLibrary"] = {}
+
+
+def engine_library(cache: Path) -> C.CDLL:
+    src_dir = include_dir()
+    deps = [src_dir / "engine.c", src_dir / "engine.h", src_dir / "spinnframe_kernel.h"]
+    source = f'#include "{(src_dir / "engine.c").as_posix()}"\n'
+    path = compiler.build("engine", source, deps, cache, "the spinnframe host engine")
+    lib = _engine_libs.get(path)
+    if lib is None:
+        lib = C.CDLL(str(path))
+        lib.sf_engine_abi_version.restype = C.c_uint32
+        if lib.sf_engine_abi_version() != ENGINE_ABI:
+            raise KernelBuildError(f"engine library {path} has ABI "
+                                   f"{lib.sf_engine_abi_version()}, expected {ENGINE_ABI}")
+        lib.sf_engine_new.restype = C.c_void_p
+        lib.sf_engine_new.argtypes = [C.c_double, C.c_uint32, C.c_uint32, C.c_uint32, C.c_uint32]
+        lib.sf_engine_free.argtypes = [C.c_void_p]
+        lib.sf_engine_set_population.argtypes = [C.c_void_p, C.c_uint32, C.POINTER(PopDesc)]
+        lib.sf_engine_set_block.argtypes = [C.c_void_p, C.c_uint32, C.POINTER(BlockDesc)]
+        lib.sf_engine_set_params.argtypes = [C.c_void_p, C.c_uint32, C.c_void_p, C.c_void_p,
+                                             C.c_void_p, C.c_void_p]
+        lib.sf_engine_set_record_spikes.argtypes = [C.c_void_p, C.c_uint32, C.c_void_p]
+        lib.sf_engine_set_seed.argtypes = [C.c_void_p, C.c_uint32, C.c_uint64]
+        lib.sf_engine_set_samples.argtypes = [C.c_void_p, C.c_void_p, C.c_uint32]
+        lib.sf_engine_run.argtypes = [C.c_void_p, C.c_uint64]
+        lib.sf_engine_step.restype = C.c_uint64
+        lib.sf_engine_step.argtypes = [C.c_void_p]
+        lib.sf_engine_set_step.argtypes = [C.c_void_p, C.c_uint64]
+        lib.sf_engine_clear_ring.argtypes = [C.c_void_p]
+        lib.sf_engine_spike_count.restype = C.c_uint64
+        lib.sf_engine_spike_count.argtypes = [C.c_void_p, C.c_uint32]
+        lib.sf_engine_take_spikes.argtypes = [C.c_void_p, C.c_uint32, C.c_void_p, C.c_void_p]
+        _engine_libs[path] = lib
+    return lib
+
+
+class ModelLibrary:
+    """A compiled model kernel whose layout has been checked against its declaration."""
+
+    def __init__(self, spec, path: Path):
+        self.spec = spec
+        self.lib = C.CDLL(str(path))
+        self.lib.sf_model_describe.restype = C.POINTER(ModelInfo)
+        info = self.lib.sf_model_describe().contents
+        self.params_dtype, self.derived_dtype, self.state_dtype = dtypes(spec)
+        self._check(info, path)
+        self.update_ptr = C.cast(self.lib.sf_model_update, C.c_void_p).value
+        self.lib.sf_model_prepare.argtypes = [C.c_void_p, C.c_void_p, C.c_uint32,
+                                              C.POINTER(Context)]
+        self.lib.sf_model_start.argtypes = [C.POINTER(PopulationView), C.POINTER(Context)]
+
+    def _check(self, info: ModelInfo, path: Path) -> None:
+        spec = self.spec
+        if info.abi_version != kernel_abi_version():
+            raise KernelBuildError(
+                f"kernel of {spec.name} was built for kernel interface version "
+                f"{info.abi_version}, this spinnframe has {kernel_abi_version()}")
+        for label, dtype, size, n, fields in (
+                ("parameters", self.params_dtype, info.params_size, info.n_params, info.params),
+                ("derived constants", self.derived_dtype, info.derived_size, info.n_derived,
+                 info.derived),
+                ("state", self.state_dtype, info.state_size, info.n_state, info.state)):
+            expected = field_table(dtype)
+            got = [(fields[i].name.decode(), fields[i].offset, fields[i].size) for i in range(n)]
+            if size != dtype.itemsize or got != expected:
+                raise KernelBuildError(
+                    f"the compiled kernel of {spec.name} ({path}) does not match its "
+                    f"declaration: {label} layout {got} (size {size}) vs declared {expected} "
+                    f"(size {dtype.itemsize})")
+        if info.n_receptors != len(spec.receptors):
+            raise KernelBuildError(
+                f"kernel of {spec.name} has {info.n_receptors} receptors, the declaration "
+                f"{len(spec.receptors)}")
+
+
+def model_library(spec, cache: Path) -> ModelLibrary:
+    key = (spec, str(cache))
+    lib = _model_libs.get(key)
+    if lib is None:
+        if not spec.kernel.is_file():
+            raise KernelBuildError(f"kernel source of {spec.name} not found: {spec.kernel}")
+        try:
+            plugin = get_manager().provider("neuron_model", spec.name).name
+        except KeyError:
+            plugin = "unregistered"
+        inc = include_dir()
+        path = compiler.build(
+            f"model_{spec.name}", generate_wrapper(spec),
+            [spec.kernel.resolve(), inc / "spinnframe_kernel.h"], cache,
+            f"the C kernel of model {spec.name} (plugin {plugin!r}, {spec.kernel})")
+        lib = ModelLibrary(spec, path)
+        _model_libs[key] = lib
+    return lib
+
+
+# --------------------------------------------------------------------------------------
+# Packing
+# --------------------------------------------------------------------------------------
+def pack_parameters(spec, params: dict, params_dtype) -> tuple[np.ndarray, np.ndarray | None,
+                                                              np.ndarray]:
+    """(unique parameter sets, per-neuron set index or None, flat sequence storage)."""
+    n = len(next(iter(params.values()))) if params else 0
+    full = np.zeros(max(n, 1), dtype=params_dtype)
+    seq_parts, seq_len = [], 0
+    for p in spec.parameters:
+        values = params[p.name]
+        if p.kind == "sequence":
+            starts = np.zeros(n, np.uint32)
+            lengths = np.zeros(n, np.uint32)
+            for i, v in enumerate(values):
+                arr = np.asarray(getattr(v, "value", v), dtype=float).ravel()
+                starts[i] = seq_len
+                lengths[i] = arr.size
+                seq_parts.append(arr)
+                seq_len += arr.size
+            full[p.name]["start"][:n] = starts
+            full[p.name]["length"][:n] = lengths
+        else:
+            full[p.name][:n] = values
+    seq = np.concatenate(seq_parts) if seq_parts else np.zeros(1)
+    seq = np.ascontiguousarray(seq, dtype=np.float64)
+    raw = full.view(np.dtype((np.void, params_dtype.itemsize)))
+    uniq, inverse = np.unique(raw, return_inverse=True)
+    table = np.ascontiguousarray(uniq.view(params_dtype).reshape(-1))
+    index = None if len(table) == 1 else np.ascontiguousarray(inverse.ravel(), dtype=np.uint32)
+    return table, index, seq
+
+
+def pack_block(p_ir, n_pre: int, dt: float):
+    """CSR rows for one ProjectionIR: (row_ptr, post_index, delay_steps, weight)."""
+    order = np.argsort(p_ir.pre_index, kind="stable")
+    pre = p_ir.pre_index[order]
+    counts = np.bincount(pre, minlength=n_pre)
+    row_ptr = np.zeros(n_pre + 1, np.uint64)
+    np.cumsum(counts, out=row_ptr[1:])
+    post = np.ascontiguousarray(p_ir.post_index[order], dtype=np.uint32)
+    steps = np.floor(p_ir.delay[order] / dt + 0.5)
+    delay = np.ascontiguousarray(np.maximum(steps, 1), dtype=np.uint16)
+    weight = np.ascontiguousarray(p_ir.weight[order], dtype=np.float32)
+    return row_ptr, post, delay, weight
+
+
+# --------------------------------------------------------------------------------------
+# Backend
+# --------------------------------------------------------------------------------------
+class _Pop:
+    """What the backend keeps per population between runs."""
+
+    def __init__(self, ir_pop, lib: ModelLibrary):
+        self.ir = ir_pop
+        self.lib = lib
+        self.params_version = None
+        self.table = self.index = self.seq = self.derived = None
+        self.record_mask = None
+
+
+class HostBackend:
+    """The native engine, compiled with the system C compiler on first use."""
+
+    name = "host"
+
+    def __init__(self, state):
+        self.options = dict(state.options)
+        self.cache = compiler.cache_dir(self.options.get("cache_dir"))
+        self.lib = engine_library(self.cache)
+        self.engine = None
+        self.structure_version = None
+        self.pops: list[_Pop] = []
+        self.keep: list = []
+        self.dt = state.dt
+        self.projection_versions = None
+        self.params_changed: set[int] = set()
+
+    # -- building ------------------------------------------------------------------------
+    def _build(self, net) -> None:
+        libs = [model_library(p.model, self.cache) for p in net.populations]
+        if self.engine is not None:
+            self.lib.sf_engine_free(self.engine)
+            self.engine = None
+        max_steps = 1
+        for prj in net.projections:
+            if len(prj.delay):
+                max_steps = max(max_steps, int(np.floor(prj.delay.max() / net.dt + 0.5)))
+        if max_steps > 65535:
+            raise EngineError(f"delays longer than 65535 time steps are not supported "
+                              f"(got {max_steps} steps)")
+        n_slots = max_steps + 1
+        eng = self.lib.sf_engine_new(net.dt, n_slots, len(net.populations),
+                                     len(net.projections), net.threads)
+        if not eng:
+            raise EngineError("could not create the engine (out of memory?)")
+        self.engine = eng
+        self.keep = []
+        self.pops = []
+        for p_ir, lib in zip(net.populations, libs):
+            self.pops.append(_Pop(p_ir, lib))
+            self._upload_params(len(self.pops) - 1, p_ir, first=True)
+        for b, prj in enumerate(net.projections):
+            self._set_block(b, prj, net)
+        self.structure_version = net.structure_version
+        self.projection_versions = [p.version for p in net.projections]
+        self.lib.sf_engine_set_step(self.engine, 0)
+
+    def _set_block(self, b, prj, net):
+        n_pre = net.populations[prj.pre].size
+        arrays = pack_block(prj, n_pre, net.dt)
+        self.keep.extend(arrays)
+        row_ptr, post, delay, weight = arrays
+        desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, 0, _ptr(row_ptr), _ptr(post),
+                         _ptr(delay), _ptr(weight))
+        self._check(self.lib.sf_engine_set_block(self.engine, b, C.byref(desc)),
+                    f"projection {prj.label!r}")
+
+    def _upload_params(self, k: int, p_ir, first: bool = False) -> None:
+        pop = self.pops[k]
+        pop.ir = p_ir
+        lib = pop.lib
+        table, index, seq = pack_parameters(p_ir.model, p_ir.parameters, lib.params_dtype)
+        derived = np.zeros(len(table), dtype=lib.derived_dtype)
+        ctx = Context(self.dt, 0.0, 0, p_ir.seed, _ptr(seq), 1, 0)
+        lib.lib.sf_model_prepare(_ptr(table), _ptr(derived), len(table), C.byref(ctx))
+        pop.table, pop.index, pop.seq, pop.derived = table, index, seq, derived
+        pop.params_version = p_ir.params_version
+        if first:
+            desc = PopDesc(lib.update_ptr, p_ir.size, len(p_ir.model.receptors),
+                           lib.state_dtype.itemsize, 0, _ptr(p_ir.state), _ptr(table),
+                           _ptr(derived), _ptr(index), _ptr(seq), None, None, p_ir.seed)
+            self._check(self.lib.sf_engine_set_population(self.engine, k, C.byref(desc)),
+                        f"population {p_ir.label!r}")
+        else:
+            self._check(self.lib.sf_engine_set_params(self.engine, k, _ptr(table), _ptr(derived),
+                                                      _ptr(index), _ptr(seq)),
+                        f"population {p_ir.label!r}")
+        self.params_changed.add(k)
+
+    @staticmethod
+    def _check(rc: int, what: str) -> None:
+        if rc == -1:
+            raise MemoryError(f"the engine ran out of memory while setting up {what}")
+        if rc != 0:
+            raise EngineError(f"the engine rejected {what} (error {rc})")
+
+    def _sync(self, net) -> None:
+        if self.engine is None or net.structure_version != self.structure_version:
+            step = self.lib.sf_engine_step(self.engine) if self.engine else None
+            self._build(net)
+            if step is not None:
+                self.lib.sf_engine_set_step(self.engine, step)
+            return
+        for k, p_ir in enumerate(net.populations):
+            pop = self.pops[k]
+            if p_ir.params_version != pop.params_version:
+                self._upload_params(k, p_ir)
+            pop.ir = p_ir
+            self.lib.sf_engine_set_seed(self.engine, k, p_ir.seed)
+        versions = [p.version for p in net.projections]
+        if versions != self.projection_versions:
+            for b, prj in enumerate(net.projections):
+                if versions[b] != self.projection_versions[b]:
+                    self._set_block(b, prj, net)
+            self.projection_versions = versions
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, net, start_step: int, n_steps: int, sink) -> None:
+        self._sync(net)
+        eng, lib = self.engine, self.lib
+        lib.sf_engine_set_step(eng, start_step)
+        for k, pop in enumerate(self.pops):
+            mask = pop.ir.record_spikes
+            pop.record_mask = None if mask is None else np.ascontiguousarray(mask, np.uint8)
+            lib.sf_engine_set_record_spikes(eng, k, _ptr(pop.record_mask))
+            view = PopulationView(pop.ir.size, len(pop.ir.model.receptors), _ptr(pop.ir.state),
+                                  _ptr(pop.table), _ptr(pop.derived), _ptr(pop.index), None,
+                                  None)
+            ctx = Context(net.dt, start_step * net.dt, start_step, pop.ir.seed, _ptr(pop.seq),
+                          int(k in self.params_changed), 0)
+            pop.lib.lib.sf_model_start(C.byref(view), C.byref(ctx))
+        self.params_changed.clear()
+        requests = [(k, req) for k, pop in enumerate(self.pops) for req in pop.ir.samples
+                    if len(req.indices)]
+        per_step = sum(8 * len(req.indices) / req.interval for _, req in requests)
+        chunk = MAX_CHUNK_STEPS
+        if per_step > 0:
+            chunk = max(1, min(chunk, int(SAMPLE_BUDGET / per_step)))
+        done = 0
+        while done < n_steps:
+            steps = min(chunk, n_steps - done)
+            first = start_step + done
+            descs, bufs = self._sample_buffers(requests, first, steps)
+            arr = (SampleDesc * max(len(descs), 1))(*descs)
+            lib.sf_engine_set_samples(eng, arr if descs else None, len(descs))
+            rc = lib.sf_engine_run(eng, steps)
+            lib.sf_engine_set_samples(eng, None, 0)
+            if rc != 0:
+                self._check(rc, "the run")
+            done += steps
+            self._drain(sink, requests, arr, bufs, first)
+            sink.progress(done, n_steps)
+
+    def _sample_buffers(self, requests, first: int, steps: int):
+        descs, bufs = [], []
+        for k, req in requests:
+            pop = self.pops[k]
+            # samples at steps s in (first, first + steps] with (s - origin) % interval == 0
+            lo, hi = first + 1, first + steps
+            off = (req.origin - lo) % req.interval
+            n = 0 if lo + off > hi else (hi - (lo + off)) // req.interval + 1
+            index = np.ascontiguousarray(req.indices, dtype=np.uint32)
+            out = np.empty((n, len(index)), dtype=np.float64)
+            offset = pop.lib.state_dtype.fields[req.variable][1]
+            descs.append(SampleDesc(k, offset, len(index), req.interval, req.origin,
+                                    _ptr(index), _ptr(out), n, 0))
+            bufs.append((index, out, lo + off))
+        return descs, bufs
+
+    def _drain(self, sink, requests, arr, bufs, first):
+        eng, lib = self.engine, self.lib
+        for k, pop in enumerate(self.pops):
+            n = lib.sf_engine_spike_count(eng, k)
+            if n:
+                steps = np.empty(n, np.uint64)
+                index = np.empty(n, np.uint32)
+                lib.sf_engine_take_spikes(eng, k, _ptr(steps), _ptr(index))
+                sink.spikes(k, steps.astype(np.int64), index.astype(np.int64))
+        for j, (k, req) in enumerate(requests):
+            index, out, first_sample = bufs[j]
+            count = arr[j].count
+            if count:
+                sink.samples(k, req.variable, first_sample, req.interval, req.indices,
+                             out[:count])
+
+    def reset(self) -> None:
+        if self.engine is not None:
+            self.lib.sf_engine_clear_ring(self.engine)
+            self.lib.sf_engine_set_step(self.engine, 0)
+            self.params_changed.update(range(len(self.pops)))
+
+    def end(self) -> None:
+        if self.engine is not None:
+            self.lib.sf_engine_free(self.engine)
+            self.engine = None
+        self.keep = []
+        self.pops = []

@@ -1,0 +1,45 @@
+"""The contract between the core and a simulation backend.
+
+A backend plugin returns a :class:`~spinnframe.specs.BackendSpec` whose factory builds an
+object with these methods. The core calls them in this order: ``run`` (any number of
+times), ``reset`` (back to t = 0), ``end``.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from .ir import Network
+
+
+class DataSink(Protocol):
+    """Where a backend delivers recorded data while it runs."""
+
+    def spikes(self, population: int, steps: np.ndarray, indices: np.ndarray) -> None:
+        """Spikes of population number ``population``: the step at whose end each spike
+        was stamped (time = step * dt), and the neuron index."""
+
+    def samples(self, population: int, variable: str, first_step: int, interval: int,
+                indices: np.ndarray, values: np.ndarray) -> None:
+        """Samples of ``variable`` (n_samples x len(indices)) taken at steps
+        ``first_step + k * interval``."""
+
+    def progress(self, done_steps: int, total_steps: int) -> None:
+        """Called between chunks so that a progress display can update."""
+
+
+class Backend(Protocol):
+    name: str
+
+    def run(self, network: Network, start_step: int, n_steps: int, sink: DataSink) -> None:
+        """Advance the network from ``start_step`` by ``n_steps`` time steps. The network
+        description may have changed since the last call (parameters, state, recording,
+        new populations or projections); the backend brings itself up to date first."""
+
+    def reset(self) -> None:
+        """Forget spikes in flight; the next run starts at step 0. (The core restores the
+        state arrays to their initial values itself.)"""
+
+    def end(self) -> None:
+        """Release resources."""

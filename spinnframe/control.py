@@ -1,0 +1,163 @@
+"""setup / run / reset / end and the state queries of the PyNN API."""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+from pyNN.common import control as pynn_control
+
+from . import simulator
+from .simulator import state
+
+#: setup() keywords other simulators accept that spinnframe accepts and ignores.
+_IGNORED = {"spike_precision": ("on_grid",), "verbosity": None, "debug": None,
+            "database_name": None, "n_chips_required": None, "n_boards_required": None,
+            "time_scale_factor": None}
+_OWN = ("threads", "rng_seed", "seed", "backend", "cache_dir", "numerics")
+
+
+def _number(name, value, allow_auto=False):
+    if allow_auto and value == "auto":
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        allowed = "a positive number of ms" + (" or 'auto'" if allow_auto else "")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return float(value)
+
+
+def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="auto",
+          **extra_params):
+    """Start a new simulation (discarding any previous network).
+
+    timestep, min_delay, max_delay: ms. min_delay 'auto' means one time step; max_delay
+    'auto' means no upper bound. Extra keywords: ``threads`` (engine threads, default 1),
+    ``rng_seed`` (seed for spike sources and connectors given no RNG, default 1),
+    ``backend`` (default ``"host"``, the native engine), ``cache_dir`` (where compiled
+    kernels are kept). Returns the MPI rank (always 0).
+    """
+    dt = _number("timestep", timestep)
+    if dt <= 0:
+        raise ValueError(f"timestep must be > 0 ms, got {timestep}")
+    mind = _number("min_delay", min_delay, allow_auto=True)
+    maxd = _number("max_delay", max_delay, allow_auto=True)
+    mind = dt if mind is None else mind
+    if mind < dt * (1 - 1e-9):
+        raise ValueError(f"min_delay ({mind:g} ms) must be at least the timestep ({dt:g} ms)")
+    if maxd is not None and maxd < mind:
+        raise ValueError(f"max_delay ({maxd:g} ms) must be at least min_delay ({mind:g} ms)")
+    for bad in ("mindelay", "maxdelay", "dt", "time_step"):
+        if bad in extra_params:
+            raise ValueError(f"{bad} is not a valid argument for setup(); use timestep, "
+                             f"min_delay and max_delay")
+    threads = extra_params.pop("threads", 1)
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    seed = extra_params.pop("rng_seed", extra_params.pop("seed", 1))
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"rng_seed must be a non-negative integer, got {seed!r}")
+    backend = extra_params.pop("backend", "host")
+    if not isinstance(backend, str):
+        raise ValueError(f"backend must be a backend name such as 'host', got {backend!r}")
+    options = {}
+    if "cache_dir" in extra_params:
+        options["cache_dir"] = str(extra_params.pop("cache_dir"))
+    if "numerics" in extra_params:
+        options["numerics"] = extra_params.pop("numerics")
+    for name, value in list(extra_params.items()):
+        allowed = _IGNORED.get(name, False)
+        if allowed is False:
+            warnings.warn(f"setup(): {name}={value!r} is not used by spinnframe (it uses: "
+                          f"timestep, min_delay, max_delay, {', '.join(_OWN)})", stacklevel=2)
+        elif allowed is not None and value not in allowed:
+            raise ValueError(f"setup(): {name}={value!r} is not supported; spinnframe "
+                             f"supports {name} in {allowed}")
+    if state.phase == "setup":
+        _shutdown(write=False)
+    state.clear()
+    state.generation += 1
+    state.phase = "setup"
+    state.dt = dt
+    state.min_delay = mind
+    state.max_delay_setting = maxd
+    state.threads = int(threads)
+    state.seed = int(seed)
+    state.backend_name = backend
+    state.options = options
+    return 0
+
+
+def _shutdown(write: bool) -> None:
+    try:
+        if write:
+            for population, variables, filename in state.write_on_end:
+                population.write_data(filename, variables)
+    finally:
+        if state.backend is not None:
+            state.backend.end()
+        state.clear()
+
+
+def end(compatible_output=True):
+    """Write the files requested with record(to_file=...), release the engine, and end
+    the simulation. Any further call except setup() raises SimulatorShutdownException."""
+    state.check("end()", mutating=True)
+    try:
+        _shutdown(write=True)
+    finally:
+        state.phase = "ended"
+
+
+_pynn_run, _pynn_run_until = pynn_control.build_run(simulator)
+_pynn_reset = pynn_control.build_reset(simulator)
+
+
+def run(simtime, callbacks=None):
+    """Advance the simulation by ``simtime`` ms (see PyNN's run())."""
+    state.check("run()", mutating=True)
+    _number("simtime", simtime)
+    if simtime < 0:
+        raise ValueError(f"simtime must be >= 0 ms, got {simtime}")
+    return _pynn_run(simtime, callbacks)
+
+
+run.__doc__ = _pynn_run.__doc__
+run_for = run
+
+
+def run_until(time_point, callbacks=None):
+    state.check("run_until()", mutating=True)
+    _number("time_point", time_point)
+    return _pynn_run_until(time_point, callbacks)
+
+
+run_until.__doc__ = _pynn_run_until.__doc__
+
+
+def reset(annotations=None):
+    """Back to t = 0: state variables to their initial values, a new Segment for recorded
+    data. Network structure, parameters and recording requests are kept."""
+    state.check("reset()", mutating=True)
+    return _pynn_reset(annotations or {})
+
+
+def _query(name, getter):
+    def query():
+        state.check(f"{name}()")
+        return getter()
+    query.__name__ = name
+    return query
+
+
+get_current_time = _query("get_current_time", lambda: state.t)
+get_current_time.__doc__ = "Current simulation time, ms."
+get_time_step = _query("get_time_step", lambda: state.dt)
+get_time_step.__doc__ = "Integration time step, ms."
+get_min_delay = _query("get_min_delay", lambda: state.min_delay)
+get_min_delay.__doc__ = "Minimum synaptic delay, ms."
+get_max_delay = _query("get_max_delay", lambda: state.max_delay)
+get_max_delay.__doc__ = "Maximum synaptic delay, ms ('auto': the largest delay so far)."
+num_processes = _query("num_processes", lambda: state.num_processes)
+num_processes.__doc__ = "Number of MPI processes (always 1)."
+rank = _query("rank", lambda: state.mpi_rank)
+rank.__doc__ = "MPI rank of this process (always 0)."

@@ -1,0 +1,77 @@
+"""The network IR: a backend-neutral description of what a script built.
+
+Backends receive a :class:`Network` and never reach into Population or Projection objects.
+Arrays in the IR are shared with the core, not copied: ``PopulationIR.state`` is the
+population's state array in its kernel layout, which a backend may update in place during
+a run (that is how ``get('v')``, ``current_values`` and ``set_state`` see the engine's
+state without a copy). Everything else is read-only for backends.
+"""
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from .specs import NeuronModelSpec
+
+
+@attrs.frozen(eq=False)
+class SampleRequest:
+    """Record ``variable`` of the neurons ``indices`` every ``interval`` steps, on the grid
+    that starts at step ``origin``."""
+
+    variable: str
+    indices: np.ndarray
+    interval: int
+    origin: int
+
+
+@attrs.frozen(eq=False)
+class PopulationIR:
+    index: int
+    label: str
+    model: NeuronModelSpec
+    size: int
+    parameters: dict          # name -> array (sequences: object arrays of pyNN Sequence)
+    params_version: int
+    state: np.ndarray         # structured array, kernel layout, shared with the core
+    record_spikes: np.ndarray | None   # bool mask, or None
+    samples: tuple[SampleRequest, ...]
+    seed: int
+    placement: tuple | None = None          # (x, y, p) from add_placement_constraint
+    max_atoms_per_core: int | tuple | None = None
+
+
+@attrs.frozen(eq=False)
+class ProjectionIR:
+    """Connections from one population to another onto one receptor type.
+
+    A Projection between views or assemblies becomes one ProjectionIR per pair of root
+    populations it touches; indices are into those root populations.
+    """
+
+    index: int
+    label: str
+    pre: int                  # PopulationIR.index
+    post: int
+    receptor: str
+    receptor_index: int
+    pre_index: np.ndarray     # int64
+    post_index: np.ndarray    # int64
+    weight: np.ndarray        # float64 (nA or uS)
+    delay: np.ndarray         # float64, ms
+    synapse: str = "static"
+    version: int = 0
+
+
+@attrs.frozen(eq=False)
+class Network:
+    dt: float
+    min_delay: float
+    max_delay: float
+    threads: int
+    seed: int
+    segment: int
+    structure_version: int
+    populations: tuple[PopulationIR, ...]
+    projections: tuple[ProjectionIR, ...]
+    options: dict = attrs.field(factory=dict)

@@ -1,0 +1,107 @@
+"""PyNN cell type classes generated from model declarations, and value checks."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from pyNN import errors
+from pyNN.parameters import Sequence
+from pyNN.standardmodels import StandardCellType, build_translations
+
+from ..specs import NeuronModelSpec, Parameter
+
+
+def _default(p: Parameter):
+    if p.kind == "sequence":
+        return Sequence(list(p.default or []))
+    return p.default
+
+
+@functools.lru_cache(maxsize=None)
+def cell_type_class(spec: NeuronModelSpec) -> type:
+    """The PyNN cell type class users instantiate, e.g. ``sim.IF_curr_exp(tau_m=10)``."""
+    base = spec.pynn_base or StandardCellType
+    public = spec.public_state
+    namespace = {
+        "__doc__": spec.description or (base.__doc__ if spec.pynn_base else spec.name),
+        "__module__": "spinnframe.pyNN",
+        "default_parameters": {p.name: _default(p) for p in spec.parameters},
+        "default_initial_values": {s.name: s.initial for s in public},
+        "units": {**{p.name: p.unit for p in spec.parameters},
+                  **{s.name: s.unit for s in public}},
+        "recordable": list(spec.recordable),
+        "receptor_types": tuple(spec.receptors),
+        "conductance_based": spec.conductance_based,
+        "injectable": not spec.is_source,
+        "translations": build_translations(*[(p.name, p.name) for p in spec.parameters]),
+        "spinnframe_spec": spec,
+        "__init__": _init,
+    }
+    # a string initial value names a parameter; PyNN wants numbers here, so use its default
+    for s in public:
+        if isinstance(s.initial, str):
+            namespace["default_initial_values"][s.name] = spec.parameter(s.initial).default
+    return type(spec.name, (base,), namespace)
+
+
+def _init(self, **parameters):
+    StandardCellType.__init__(self, **parameters)
+    spec = self.spinnframe_spec
+    # check what can be checked without a population: scalar values
+    for name, value in parameters.items():
+        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            check_values(spec, name, np.asarray([value], dtype=float), scalar=True)
+        elif isinstance(value, (list, tuple, np.ndarray, Sequence)) and \
+                spec.parameter(name).kind == "sequence":
+            check_sequence(spec, name, value)
+
+
+def check_values(spec: NeuronModelSpec, name: str, values: np.ndarray, scalar: bool = False,
+                 indices=None) -> None:
+    """Raise InvalidParameterValueError if any value of parameter ``name`` is out of range."""
+    p = spec.parameter(name)
+    if p.kind == "sequence":
+        for v in np.asarray(values, dtype=object).ravel():
+            check_sequence(spec, name, v)
+        return
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise errors.InvalidParameterValueError(
+            f"{spec.name} parameter {name!r} must be a number ({p.unit}), got {values!r}")
+    bad = p.bad_mask(arr)
+    if bad.any():
+        where = np.flatnonzero(bad)
+        first = where[0]
+        value = arr.ravel()[first]
+        loc = "" if scalar else (
+            f" for neuron index {indices[first] if indices is not None else first}"
+            + (f" and {len(where) - 1} more" if len(where) > 1 else ""))
+        raise errors.InvalidParameterValueError(
+            f"{spec.name} parameter {name!r} must be {p.allowed()}, got {value:g}{loc}")
+
+
+def check_sequence(spec: NeuronModelSpec, name: str, value) -> None:
+    """A sequence parameter (e.g. spike times) must be finite, >= its lower bound, sorted."""
+    p = spec.parameter(name)
+    if isinstance(value, Sequence):
+        value = value.value
+    try:
+        arr = np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise errors.InvalidParameterValueError(
+            f"{spec.name} parameter {name!r} must be a sequence of numbers ({p.unit}), "
+            f"got {value!r}")
+    if arr.size == 0:
+        return
+    bad = p.bad_mask(arr)
+    if bad.any():
+        raise errors.InvalidParameterValueError(
+            f"{spec.name} parameter {name!r}: every value must be {p.allowed()}, "
+            f"got {arr[np.flatnonzero(bad)[0]]:g}")
+    dec = np.flatnonzero(np.diff(arr) < 0)
+    if dec.size:
+        i = dec[0]
+        raise errors.InvalidParameterValueError(
+            f"{spec.name} parameter {name!r} must be sorted in increasing order; "
+            f"{arr[i + 1]:g} comes after {arr[i]:g} (positions {i} and {i + 1})")

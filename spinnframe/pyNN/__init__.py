@@ -1,0 +1,64 @@
+"""The PyNN API, run by spinnframe: ``import spinnframe.pyNN as sim``.
+
+Cell types (``sim.IF_curr_exp``, ``sim.SpikeSourcePoisson``, and any model an installed
+plugin provides) are looked up in the installed plugins the first time they are used.
+"""
+from __future__ import annotations
+
+from pyNN import errors, random, space  # noqa: F401
+from pyNN.connectors import (  # noqa: F401
+    AllToAllConnector, ArrayConnector, CloneConnector, CSAConnector,
+    DisplacementDependentProbabilityConnector, DistanceDependentProbabilityConnector,
+    FixedNumberPostConnector, FixedNumberPreConnector, FixedProbabilityConnector,
+    FixedTotalNumberConnector, FromFileConnector, FromListConnector,
+    IndexBasedProbabilityConnector, OneToOneConnector, SmallWorldConnector)
+from pyNN.random import GSLRNG, NativeRNG, NumpyRNG, RandomDistribution  # noqa: F401
+from pyNN.space import Space  # noqa: F401
+from pyNN.common.procedural_api import build_connect, build_create, build_record
+from pyNN.common.procedural_api import initialize  # noqa: F401
+
+from .. import simulator as _simulator
+from ..control import (  # noqa: F401
+    end, get_current_time, get_max_delay, get_min_delay, get_time_step, num_processes,
+    rank, reset, run, run_for, run_until, setup)
+from ..errors import (  # noqa: F401
+    SimulatorNotSetupException, SimulatorRunningException, SimulatorShutdownException)
+from ..populations import Assembly, Population, PopulationView  # noqa: F401
+from ..projections import Projection, StaticSynapse  # noqa: F401
+
+create = build_create(Population)
+connect = build_connect(Projection, FixedProbabilityConnector, StaticSynapse)
+record = build_record(_simulator)
+
+
+def record_v(source, filename):
+    return record(["v"], source, filename)
+
+
+def record_gsyn(source, filename):
+    return record(["gsyn_exc", "gsyn_inh"], source, filename)
+
+
+def list_standard_models() -> list[str]:
+    """Names of every cell type the installed plugins provide."""
+    from ..plugins import get_manager
+    mgr = get_manager()
+    mgr.load()
+    return sorted(mgr.neuron_models)
+
+
+def __getattr__(name: str):
+    # cell types come from plugins, resolved (and cached) on first use
+    if name.startswith("__") or not name[:1].isupper():
+        raise AttributeError(name)
+    from ..models import cell_type_class
+    from ..plugins import get_manager
+    mgr = get_manager()
+    mgr.load()
+    if name in mgr.neuron_models:
+        cls = cell_type_class(mgr.neuron_models[name].spec)
+        globals()[name] = cls
+        return cls
+    raise AttributeError(
+        f"module 'spinnframe.pyNN' has no attribute {name!r}; installed cell types: "
+        f"{', '.join(sorted(mgr.neuron_models)) or 'none (install a neuron-model plugin)'}")

@@ -1,0 +1,160 @@
+"""Recorded data of one Population, and its conversion to neo (through PyNN's Recorder).
+
+Backends deliver data in chunks as the run progresses (spikes as step/index arrays,
+sampled variables as sample matrices); this class keeps the chunks of the current segment
+and assembles them on request. PyNN's Recorder turns them into neo Segments with PyNN's
+conventions (one Segment per reset, SpikeTrains annotated with source ids, AnalogSignals
+with units and channel_index).
+"""
+from __future__ import annotations
+
+import attrs
+import numpy as np
+from pyNN import recording
+
+from .. import simulator
+
+
+@attrs.define
+class SignalChunk:
+    first_step: int           # time step of the first sample (steps since reset)
+    interval: int             # steps between samples
+    indices: np.ndarray       # base indices of the sampled neurons (sorted)
+    values: np.ndarray        # n_samples x len(indices)
+
+
+@attrs.define
+class SegmentStore:
+    spike_index: list = attrs.field(factory=list)
+    spike_step: list = attrs.field(factory=list)
+    signals: dict = attrs.field(factory=dict)   # variable -> [SignalChunk]
+
+    def spikes(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.spike_index:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if len(self.spike_index) > 1:   # consolidate, so repeated reads stay cheap
+            self.spike_index = [np.concatenate(self.spike_index)]
+            self.spike_step = [np.concatenate(self.spike_step)]
+        return self.spike_index[0], self.spike_step[0]
+
+
+class Recorder(recording.Recorder):
+    """Recorder for a spinnframe Population."""
+
+    _simulator = simulator
+
+    def __init__(self, population, file=None):
+        super().__init__(population, file)
+        self.store = SegmentStore()
+        self.config_version = 0
+
+    # -- configuration (called by PyNN's Recorder.record / reset) ----------------------------
+    def _record(self, variable, new_ids, sampling_interval=None):
+        if sampling_interval is not None:
+            self.sampling_interval = float(sampling_interval)
+        self.config_version += 1
+
+    def _reset(self):
+        self.config_version += 1
+
+    @property
+    def interval_steps(self) -> int:
+        return max(1, int(round(self.sampling_interval / self._simulator.state.dt)))
+
+    def recorded_indices(self, name: str) -> np.ndarray:
+        """Sorted base indices of the cells recording ``name``."""
+        first = int(self.population.first_id)
+        for var, ids in self.recorded.items():
+            if var.name == name:
+                return np.array(sorted(int(i) - first for i in ids), dtype=np.int64)
+        return np.zeros(0, dtype=np.int64)
+
+    def recorded_names(self) -> list[str]:
+        return sorted(v.name for v, ids in self.recorded.items() if ids)
+
+    # -- data in ---------------------------------------------------------------------------
+    def add_spikes(self, steps: np.ndarray, indices: np.ndarray) -> None:
+        if len(steps):
+            self.store.spike_step.append(np.asarray(steps, dtype=np.int64))
+            self.store.spike_index.append(np.asarray(indices, dtype=np.int64))
+
+    def add_samples(self, variable: str, chunk: SignalChunk) -> None:
+        if len(chunk.values):
+            self.store.signals.setdefault(variable, []).append(chunk)
+
+    def last_sample_step(self, variable: str) -> int | None:
+        chunks = self.store.signals.get(variable)
+        if not chunks:
+            return None
+        c = chunks[-1]
+        return c.first_step + (len(c.values) - 1) * c.interval
+
+    def new_segment(self) -> None:
+        self.store = SegmentStore()
+
+    # -- data out, for PyNN's Recorder -------------------------------------------------------
+    def _first_id(self) -> int:
+        return int(self.population.first_id)
+
+    def _get_spiketimes(self, ids, clear=False):
+        index, steps = self.store.spikes()
+        wanted = np.array([int(i) for i in ids], dtype=np.int64) - self._first_id()
+        mask = np.isin(index, wanted)
+        times = steps[mask].astype(float) * self._simulator.state.dt
+        id_array = index[mask] + self._first_id()
+        order = np.argsort(times, kind="stable")
+        return id_array[order], times[order]
+
+    def _local_count(self, variable, filter_ids):
+        index, _ = self.store.spikes()
+        counts = np.bincount(index, minlength=self.population.size)
+        ids = filter_ids if filter_ids is not None else self.population.all_cells
+        first = self._first_id()
+        return {int(i): int(counts[int(i) - first]) for i in ids}
+
+    def signal_matrix(self, variable: str, indices: np.ndarray) -> tuple[np.ndarray, int, int]:
+        """(values n_samples x len(indices), first step, interval) on the sampling grid
+        from the start of recording to now; NaN where a neuron was not being sampled."""
+        dt = self._simulator.state.dt
+        interval = self.interval_steps
+        start = int(round(float(self._recording_start_time.rescale("ms").magnitude) / dt))
+        now = self._simulator.state.step
+        n_samples = (now - start) // interval + 1 if now >= start else 0
+        out = np.full((n_samples, len(indices)), np.nan)
+        for c in self.store.signals.get(variable, []):
+            rows = (c.first_step - start) // c.interval + np.arange(len(c.values))
+            keep = (rows >= 0) & (rows < n_samples)
+            pos = np.searchsorted(c.indices, indices)
+            pos = np.clip(pos, 0, max(len(c.indices) - 1, 0))
+            present = (c.indices[pos] == indices) if len(c.indices) else np.zeros(
+                len(indices), bool)
+            if present.any():
+                out[np.ix_(rows[keep], np.flatnonzero(present))] = \
+                    c.values[keep][:, pos[present]]
+        return out, start, interval
+
+    def _get_all_signals(self, variable, ids, clear=False):
+        indices = np.array([int(i) for i in ids], dtype=np.int64) - self._first_id()
+        values, start, interval = self.signal_matrix(variable.name, indices)
+        times = (start + interval * np.arange(len(values))) * self._simulator.state.dt
+        return values, times
+
+    def _clear_simulator(self):
+        self.store = SegmentStore()
+
+    # -- plain numpy (spinnaker_get_data) ----------------------------------------------------
+    def numpy_data(self, variable: str, indices: np.ndarray, as_matrix: bool) -> np.ndarray:
+        dt = self._simulator.state.dt
+        indices = np.asarray(indices, dtype=np.int64)
+        if variable == "spikes":
+            index, steps = self.store.spikes()
+            mask = np.isin(index, indices)
+            out = np.column_stack([index[mask].astype(float), steps[mask] * dt])
+            return out[np.lexsort((out[:, 1], out[:, 0]))] if len(out) else out.reshape(0, 2)
+        values, start, interval = self.signal_matrix(variable, indices)
+        if as_matrix:
+            return values
+        times = (start + interval * np.arange(len(values))) * dt
+        n_s, n_i = values.shape
+        return np.column_stack([np.tile(indices.astype(float), n_s), np.repeat(times, n_i),
+                                values.ravel()])

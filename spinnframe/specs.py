@@ -1,0 +1,179 @@
+"""Small frozen descriptors that plugins return from their hooks.
+
+A neuron-model plugin describes its model once, with :class:`Parameter`,
+:class:`StateVariable` and :class:`Derived` entries gathered in a :class:`NeuronModelSpec`.
+Everything else (the PyNN cell type class, the C structs, the numpy packing, range checks)
+is generated from that one declaration.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import attrs
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Element types a parameter or state variable may have, with their C and numpy spellings.
+KINDS = {
+    "real": ("sf_real", "f8"),
+    "int": ("int32_t", "i4"),
+    "uint64": ("uint64_t", "u8"),
+    "sequence": ("sf_sequence", [("start", "u4"), ("length", "u4")]),
+}
+
+
+def _identifier(instance, attribute, value):
+    if not isinstance(value, str) or not _IDENT.match(value):
+        raise ValueError(f"{attribute.name} must be a C identifier, got {value!r}")
+
+
+def _kind(instance, attribute, value):
+    if value not in KINDS:
+        raise ValueError(f"kind must be one of {sorted(KINDS)}, got {value!r}")
+
+
+@attrs.frozen
+class Parameter:
+    """A model parameter: PyNN name, unit, default and valid range.
+
+    ``low``/``high`` bound the valid values (``None``: unbounded); ``low_open``/``high_open``
+    make a bound exclusive (e.g. a time constant must be > 0). ``kind`` is ``"real"``
+    (the default), ``"int"`` or ``"sequence"`` (a sorted list per neuron, e.g. spike times).
+    """
+
+    name: str = attrs.field(validator=_identifier)
+    unit: str
+    default: Any = attrs.field(converter=lambda v: tuple(v) if isinstance(v, list) else v)
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    kind: str = attrs.field(default="real", validator=_kind)
+    doc: str = ""
+
+    def allowed(self) -> str:
+        """The valid range as a person reads it, e.g. ``> 0 ms``."""
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {self.low:g}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.high_open else '<='} {self.high:g}")
+        if not parts:
+            return "a finite number" + (f" ({self.unit})" if self.unit else "")
+        return " and ".join(parts) + (f" {self.unit}" if self.unit else "")
+
+    def bad_mask(self, values):
+        """Boolean array: which of ``values`` fall outside the valid range (or are NaN)."""
+        import numpy as np
+
+        v = np.asarray(values, dtype=float)
+        bad = ~np.isfinite(v)
+        if self.low is not None:
+            bad |= (v <= self.low) if self.low_open else (v < self.low)
+        if self.high is not None:
+            bad |= (v >= self.high) if self.high_open else (v > self.high)
+        return bad
+
+
+@attrs.frozen
+class StateVariable:
+    """A per-neuron state variable.
+
+    ``initial`` is a number or the name of a parameter whose value is used.
+    ``recordable`` variables can be recorded with ``Population.record``; ``public=False``
+    marks bookkeeping the kernel needs (refractory counters, random-number streams,
+    read positions) which users neither see nor set.
+    """
+
+    name: str = attrs.field(validator=_identifier)
+    unit: str
+    initial: float | str = 0.0
+    recordable: bool = True
+    public: bool = True
+    kind: str = attrs.field(default="real", validator=_kind)
+    doc: str = ""
+
+
+@attrs.frozen
+class Derived:
+    """A constant the kernel derives from one parameter set in ``sf_prepare``."""
+
+    name: str = attrs.field(validator=_identifier)
+    kind: str = attrs.field(default="real", validator=_kind)
+    doc: str = ""
+
+
+def _receptors(instance, attribute, value):
+    if len(value) > 8:
+        raise ValueError(f"at most 8 receptor types are supported, got {len(value)}")
+    for r in value:
+        if not _IDENT.match(r):
+            raise ValueError(f"receptor type {r!r} is not an identifier")
+
+
+@attrs.frozen
+class NeuronModelSpec:
+    """Everything spinnframe needs to know about one neuron model (or spike source).
+
+    name:        the cell type name users write, e.g. ``IF_curr_exp``.
+    parameters:  :class:`Parameter` entries, in the order of the C struct.
+    state:       :class:`StateVariable` entries (public and internal).
+    derived:     :class:`Derived` constants computed by the kernel's ``sf_prepare``.
+    receptors:   receptor type names, e.g. ``("excitatory", "inhibitory")``.
+    kernel:      path to the C kernel source.
+    pynn_base:   optional PyNN standard cell type class whose metadata (name, docs) the
+                 generated cell type extends; parameter names must then match PyNN's.
+    is_source:   True for spike sources (they take no synaptic input).
+    conductance_based: True if synaptic weights are conductances (uS).
+    """
+
+    name: str = attrs.field(validator=_identifier)
+    parameters: tuple[Parameter, ...] = attrs.field(converter=tuple)
+    state: tuple[StateVariable, ...] = attrs.field(converter=tuple)
+    kernel: Path = attrs.field(converter=Path)
+    derived: tuple[Derived, ...] = attrs.field(converter=tuple, default=())
+    receptors: tuple[str, ...] = attrs.field(converter=tuple, default=(), validator=_receptors)
+    pynn_base: type | None = None
+    is_source: bool = False
+    conductance_based: bool = False
+    description: str = ""
+
+    def __attrs_post_init__(self):
+        names = [p.name for p in self.parameters] + [s.name for s in self.state] + [
+            d.name for d in self.derived]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"model {self.name}: names declared twice: {dupes}")
+        for s in self.state:
+            if s.public and s.recordable and s.kind != "real":
+                raise ValueError(f"model {self.name}: recordable state variable {s.name!r} "
+                                 f"must be of kind 'real', not {s.kind!r}")
+            if isinstance(s.initial, str) and s.initial not in {p.name for p in self.parameters}:
+                raise ValueError(f"model {self.name}: initial value of {s.name!r} refers to "
+                                 f"unknown parameter {s.initial!r}")
+
+    @property
+    def public_state(self) -> tuple[StateVariable, ...]:
+        return tuple(s for s in self.state if s.public)
+
+    @property
+    def recordable(self) -> tuple[str, ...]:
+        """Recordable variable names, ``spikes`` first."""
+        return ("spikes",) + tuple(s.name for s in self.state if s.public and s.recordable)
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+@attrs.frozen
+class BackendSpec:
+    """A simulation backend. ``factory(state)`` returns an object implementing
+    :class:`spinnframe.backend.Backend`; it is called at the first ``run()``."""
+
+    name: str = attrs.field(validator=_identifier)
+    factory: Callable[..., Any]
+    description: str = ""
