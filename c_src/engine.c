@@ -168,10 +168,20 @@ static void deliver(sf_engine *e, const sf_pop *p, uint32_t n_fired, uint32_t sl
         for (uint32_t j = 0; j < n_fired; j++) {
             const uint32_t i = p->spk_index[j];
             const sf_real mult = (sf_real)p->spk_count[j];
-            for (uint64_t s = b->row_ptr[i]; s < b->row_ptr[i + 1]; s++) {
-                uint32_t target_slot = slot + b->delay[s];
-                if (target_slot >= e->n_slots) target_slot -= e->n_slots;
-                ring[target_slot * stride + b->post_index[s]] += mult * (sf_real)b->weight[s];
+            const uint64_t s0 = b->row_ptr[i], s1 = b->row_ptr[i + 1];
+            if (b->weight_table) {
+                for (uint64_t s = s0; s < s1; s++) {
+                    uint32_t target_slot = slot + b->delay[s];
+                    if (target_slot >= e->n_slots) target_slot -= e->n_slots;
+                    ring[target_slot * stride + b->post_index[s]] +=
+                        mult * (sf_real)b->weight_table[b->weight_index[s]];
+                }
+            } else {
+                for (uint64_t s = s0; s < s1; s++) {
+                    uint32_t target_slot = slot + b->delay[s];
+                    if (target_slot >= e->n_slots) target_slot -= e->n_slots;
+                    ring[target_slot * stride + b->post_index[s]] += mult * (sf_real)b->weight[s];
+                }
             }
         }
     }

@@ -34,7 +34,10 @@ typedef struct sf_pop_desc {
 } sf_pop_desc;
 
 /* A block of synapses from one population to another, onto one receptor, as rows per
- * presynaptic neuron (CSR): row i spans [row_ptr[i], row_ptr[i+1]). */
+ * presynaptic neuron (CSR): row i spans [row_ptr[i], row_ptr[i+1]).
+ * Weights come in one of two forms: exact, as a 16-bit index per synapse into a table of
+ * doubles (when the block has at most 65536 distinct weights, e.g. homogeneous weights),
+ * or as one float per synapse (weight_table == NULL). */
 typedef struct sf_block_desc {
     uint32_t pre;
     uint32_t post;
@@ -43,7 +46,9 @@ typedef struct sf_block_desc {
     const uint64_t *row_ptr;       /* n_pre + 1 */
     const uint32_t *post_index;    /* per synapse */
     const uint16_t *delay;         /* per synapse, in time steps, 1 .. n_slots - 1 */
-    const float *weight;           /* per synapse */
+    const float *weight;           /* per synapse, when weight_table is NULL */
+    const uint16_t *weight_index;  /* per synapse, into weight_table */
+    const double *weight_table;
 } sf_block_desc;
 
 /* A sampled state variable: a double field of the state struct, for a set of neurons. */

@@ -53,7 +53,11 @@ def _init(self, **parameters):
             check_values(spec, name, np.asarray([value], dtype=float), scalar=True)
         elif isinstance(value, (list, tuple, np.ndarray, Sequence)) and \
                 spec.parameter(name).kind == "sequence":
-            check_sequence(spec, name, value)
+            per_neuron = (not isinstance(value, Sequence) and len(value) > 0
+                          and all(isinstance(v, (Sequence, list, tuple, np.ndarray))
+                                  for v in value))
+            for v in (value if per_neuron else [value]):
+                check_sequence(spec, name, v)
 
 
 def check_values(spec: NeuronModelSpec, name: str, values: np.ndarray, scalar: bool = False,

@@ -12,6 +12,9 @@ from pyNN.connectors import (  # noqa: F401
     FixedNumberPostConnector, FixedNumberPreConnector, FixedProbabilityConnector,
     FixedTotalNumberConnector, FromFileConnector, FromListConnector,
     IndexBasedProbabilityConnector, OneToOneConnector, SmallWorldConnector)
+from pyNN.connectors import Connector  # noqa: F401
+from pyNN.network import Network  # noqa: F401
+from pyNN.parameters import ArrayParameter, ParameterSpace, Sequence  # noqa: F401
 from pyNN.random import GSLRNG, NativeRNG, NumpyRNG, RandomDistribution  # noqa: F401
 from pyNN.space import Space  # noqa: F401
 from pyNN.common.procedural_api import build_connect, build_create, build_record

@@ -9,7 +9,7 @@ simulator module "pyNN.nest" (NEST keeps global state, so one process per
 run).  Outputs:
 
   data/if_curr_exp_drive_nest.npz   scripts/if_curr_exp_drive.py output
-  data/random_network_nest.npz      scripts/random_network.py, seeds 1..5,
+  data/random_network_nest.npz      scripts/random_network.py, seeds 1..20,
                                     stacked along axis 0
 
 Version strings (pynn_version, nest_version, numpy_version, neo_version,
@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(HERE, "scripts")
 DATA = os.path.join(HERE, "data")
 MODULE = "pyNN.nest"
-SEEDS = (1, 2, 3, 4, 5)
+SEEDS = tuple(range(1, 21))
 
 
 def versions():

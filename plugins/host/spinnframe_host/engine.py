@@ -53,7 +53,8 @@ class PopDesc(C.Structure):
 class BlockDesc(C.Structure):
     _fields_ = [("pre", C.c_uint32), ("post", C.c_uint32), ("receptor", C.c_uint32),
                 ("reserved", C.c_uint32), ("row_ptr", C.c_void_p), ("post_index", C.c_void_p),
-                ("delay", C.c_void_p), ("weight", C.c_void_p)]
+                ("delay", C.c_void_p), ("weight", C.c_void_p), ("weight_index", C.c_void_p),
+                ("weight_table", C.c_void_p)]
 
 
 class SampleDesc(C.Structure):
@@ -212,8 +213,14 @@ def pack_parameters(spec, params: dict, params_dtype) -> tuple[np.ndarray, np.nd
     return table, index, seq
 
 
+#: Most distinct weights a block may have and still store them exactly (16-bit index).
+WEIGHT_TABLE_MAX = 65536
+
+
 def pack_block(p_ir, n_pre: int, dt: float):
-    """CSR rows for one ProjectionIR: (row_ptr, post_index, delay_steps, weight)."""
+    """CSR rows for one ProjectionIR: (row_ptr, post_index, delay_steps, weights) where
+    weights is ``(None, index uint16, table float64)`` when there are few distinct weights
+    (exact), else ``(float32 per synapse, None, None)``."""
     order = np.argsort(p_ir.pre_index, kind="stable")
     pre = p_ir.pre_index[order]
     counts = np.bincount(pre, minlength=n_pre)
@@ -222,8 +229,14 @@ def pack_block(p_ir, n_pre: int, dt: float):
     post = np.ascontiguousarray(p_ir.post_index[order], dtype=np.uint32)
     steps = np.floor(p_ir.delay[order] / dt + 0.5)
     delay = np.ascontiguousarray(np.maximum(steps, 1), dtype=np.uint16)
-    weight = np.ascontiguousarray(p_ir.weight[order], dtype=np.float32)
-    return row_ptr, post, delay, weight
+    w = p_ir.weight[order]
+    table, index = np.unique(w, return_inverse=True)
+    if len(table) <= WEIGHT_TABLE_MAX:
+        weights = (None, np.ascontiguousarray(index.ravel(), dtype=np.uint16),
+                   np.ascontiguousarray(table, dtype=np.float64))
+    else:
+        weights = (np.ascontiguousarray(w, dtype=np.float32), None, None)
+    return row_ptr, post, delay, weights
 
 
 # --------------------------------------------------------------------------------------
@@ -289,11 +302,10 @@ class HostBackend:
 
     def _set_block(self, b, prj, net):
         n_pre = net.populations[prj.pre].size
-        arrays = pack_block(prj, n_pre, net.dt)
-        self.keep.extend(arrays)
-        row_ptr, post, delay, weight = arrays
+        row_ptr, post, delay, (weight, w_index, w_table) = pack_block(prj, n_pre, net.dt)
+        self.keep.extend([row_ptr, post, delay, weight, w_index, w_table])
         desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, 0, _ptr(row_ptr), _ptr(post),
-                         _ptr(delay), _ptr(weight))
+                         _ptr(delay), _ptr(weight), _ptr(w_index), _ptr(w_table))
         self._check(self.lib.sf_engine_set_block(self.engine, b, C.byref(desc)),
                     f"projection {prj.label!r}")
 

@@ -8,7 +8,8 @@ FixedProbabilityConnector(p=0.1), external drive from 100 SpikeSourcePoisson
 sources at 20 Hz (FixedProbabilityConnector, p=0.3), all delays 1.5 ms,
 initial v uniform in [v_reset, v_thresh).  All PyNN-side randomness comes
 from NumpyRNG(seed * 10 + k), k = 0..7 (one per random object); with
-pyNN.nest, NEST's own RNG (Poisson sources) gets rng_seed=seed.  Runs
+pyNN.nest and spinnframe.pyNN, the simulator's own RNG (Poisson sources) gets
+rng_seed=seed.  Runs
 1000 ms and saves summary statistics:
 
   sim_module          str
@@ -61,6 +62,8 @@ def main(module_name, out_path, seed):
     if module_name == "pyNN.nest":
         # rng_seed seeds NEST's own RNG (Poisson generators)
         extra = {"spike_precision": "on_grid", "rng_seed": seed}
+    elif module_name == "spinnframe.pyNN":
+        extra = {"rng_seed": seed}   # seeds spinnframe's Poisson sources
     sim.setup(timestep=DT, min_delay=MIN_DELAY, max_delay=MAX_DELAY, **extra)
 
     # One NumpyRNG per random object, seeded seed*10 + k: PyNN copies the
