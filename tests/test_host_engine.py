@@ -1,0 +1,173 @@
+"""The native host backend: compilation cache, layout checks, no Python per time step."""
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import attrs
+import numpy as np
+import pytest
+
+import spinnframe.pyNN as sim
+from spinnframe.errors import KernelBuildError
+from spinnframe.models import dtypes
+from spinnframe_host import compiler, engine
+from spinnframe_if_curr_exp import IF_CURR_EXP
+
+
+@pytest.fixture
+def kernel_copy(tmp_path):
+    """IF_curr_exp's declaration pointing at a private copy of its kernel."""
+    src = tmp_path / "kernel.c"
+    shutil.copy(IF_CURR_EXP.kernel, src)
+    return attrs.evolve(IF_CURR_EXP, kernel=src), src
+
+
+def libs(cache: Path):
+    return sorted(p.name for p in cache.glob("model_IF_curr_exp-*.so"))
+
+
+def test_compiles_once_then_loads_from_cache(tmp_path, kernel_copy):
+    spec, _ = kernel_copy
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    t0 = time.perf_counter()
+    first = engine.model_library(spec, cache)
+    t_compile = time.perf_counter() - t0
+    assert len(libs(cache)) == 1
+    engine._model_libs.clear()
+    t0 = time.perf_counter()
+    again = engine.model_library(spec, cache)
+    t_cached = time.perf_counter() - t0
+    assert libs(cache) == libs(cache)  # nothing new compiled
+    assert len(libs(cache)) == 1
+    assert again.update_ptr and first.update_ptr
+    assert t_cached < t_compile
+
+
+def test_changed_kernel_source_is_recompiled(tmp_path, kernel_copy):
+    spec, src = kernel_copy
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    engine.model_library(spec, cache)
+    src.write_text(src.read_text() + "\n/* a change */\n")
+    engine._model_libs.clear()
+    engine.model_library(spec, cache)
+    assert len(libs(cache)) == 2
+
+
+def test_changed_flags_are_recompiled(tmp_path, kernel_copy, monkeypatch):
+    spec, _ = kernel_copy
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    engine.model_library(spec, cache)
+    monkeypatch.setenv("SPINNFRAME_CFLAGS", "-DSPINNFRAME_TEST_FLAG=1")
+    engine._model_libs.clear()
+    engine.model_library(spec, cache)
+    assert len(libs(cache)) == 2
+
+
+def test_cache_folder_from_setup_and_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPINNFRAME_CACHE_DIR", str(tmp_path / "from_env"))
+    assert compiler.cache_dir() == tmp_path / "from_env"
+    assert compiler.cache_dir(str(tmp_path / "from_setup")) == tmp_path / "from_setup"
+    engine._model_libs.clear()
+    sim.setup(cache_dir=str(tmp_path / "from_setup"))
+    try:
+        sim.Population(1, sim.IF_curr_exp())
+        sim.run(1.0)
+    finally:
+        sim.end()
+    names = {p.name.split("-")[0] for p in (tmp_path / "from_setup").glob("*.so")}
+    assert {"engine", "model_IF_curr_exp"} <= names
+
+
+def test_library_not_matching_its_declaration_is_refused(tmp_path, kernel_copy):
+    spec, _ = kernel_copy
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    engine.model_library(spec, cache)
+    path = cache / libs(cache)[0]
+    params = list(spec.parameters)
+    params[0], params[1] = params[1], params[0]          # declaration order changed
+    other = attrs.evolve(spec, parameters=params)
+    with pytest.raises(KernelBuildError, match="does not match its declaration"):
+        engine.ModelLibrary(other, path)
+
+
+def test_compile_error_names_model_plugin_file_and_line(tmp_path, kernel_copy):
+    spec, src = kernel_copy
+    lines = src.read_text().splitlines()
+    lines.insert(0, "this is not C;")
+    src.write_text("\n".join(lines))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    with pytest.raises(KernelBuildError) as err:
+        engine.model_library(spec, cache)
+    msg = str(err.value)
+    assert "IF_curr_exp" in msg and "failed to compile" in msg
+    assert f"{src}:1:" in msg      # the compiler's file:line, in the kernel itself
+
+
+def test_generated_layout_matches_numpy(tmp_path, kernel_copy):
+    spec, _ = kernel_copy
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    lib = engine.model_library(spec, cache)
+    p, d, s = dtypes(spec)
+    assert (lib.params_dtype, lib.derived_dtype, lib.state_dtype) == (p, d, s)
+    assert p.names == tuple(x.name for x in spec.parameters)
+
+
+def _network():
+    src = sim.Population(20, sim.SpikeSourcePoisson(rate=50.0))
+    cells = sim.Population(30, sim.IF_curr_exp(i_offset=0.5))
+    sim.Projection(src, cells, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(7)),
+                   sim.StaticSynapse(weight=0.8, delay=1.0))
+    cells.record(["spikes", "v"])
+    return cells
+
+
+def test_no_python_per_time_step():
+    sim.setup(timestep=0.1)
+    try:
+        cells = _network()
+        sim.run(1.0)                   # build and compile outside the measured run
+        calls = 0
+
+        def prof(frame, event, arg):
+            nonlocal calls
+            if event == "call":
+                calls += 1
+        sys.setprofile(prof)
+        try:
+            sim.run(2000.0)            # 20000 time steps
+        finally:
+            sys.setprofile(None)
+        assert cells.get_data().segments[0].analogsignals[0].shape[0] == 20011
+        assert calls < 2000, f"{calls} Python calls for 20000 time steps"
+    finally:
+        sim.end()
+
+
+def _spikes(chunks, seed=3):
+    sim.setup(timestep=0.1, rng_seed=seed)
+    try:
+        cells = _network()
+        for c in chunks:
+            sim.run(c)
+        st = cells.get_data("spikes").segments[0].spiketrains
+        return [np.asarray(s) for s in st]
+    finally:
+        sim.end()
+
+
+def test_runs_are_deterministic_and_split_runs_equal_one_run():
+    whole = _spikes([300.0])
+    assert sum(len(s) for s in whole) > 50
+    assert all(np.array_equal(a, b) for a, b in zip(whole, _spikes([300.0])))
+    split = _spikes([100.0, 0.3, 99.7, 100.0])
+    assert all(np.array_equal(a, b) for a, b in zip(whole, split))
+    other = _spikes([300.0], seed=4)
+    assert not all(np.array_equal(a, b) for a, b in zip(whole, other))
