@@ -155,3 +155,12 @@ def test_cli_and_simulation_survive_a_broken_installed_plugin(broken_distributio
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          env=strict)
     assert run.returncode != 0 and "PluginError" in run.stderr
+
+
+def test_hooks_are_called_through_pluggy():
+    mgr = PluginManager()
+    mgr.load()
+    models = [s.name for specs in mgr.pm.hook.spinnframe_neuron_models() for s in specs]
+    backends = [s.name for specs in mgr.pm.hook.spinnframe_backends() for s in specs]
+    assert {"IF_curr_exp", "SpikeSourceArray", "SpikeSourcePoisson"} <= set(models)
+    assert backends == ["host"]
