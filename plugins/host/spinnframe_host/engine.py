@@ -170,10 +170,12 @@ def model_library(spec, cache: Path) -> ModelLibrary:
             plugin = get_manager().provider("neuron_model", spec.name).name
         except KeyError:
             plugin = "unregistered"
-        inc = include_dir()
+        # every SDK header and every C file beside the kernel may be included by it
+        kernel_dir = spec.kernel.resolve().parent
+        deps = sorted(include_dir().glob("*.h")) + sorted(
+            p for p in kernel_dir.iterdir() if p.suffix in (".c", ".h"))
         path = compiler.build(
-            f"model_{spec.name}", generate_wrapper(spec),
-            [spec.kernel.resolve(), inc / "spinnframe_kernel.h"], cache,
+            f"model_{spec.name}", generate_wrapper(spec), deps, cache,
             f"the C kernel of model {spec.name} (plugin {plugin!r}, {spec.kernel})")
         lib = ModelLibrary(spec, path)
         _model_libs[key] = lib
