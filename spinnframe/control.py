@@ -17,11 +17,17 @@ _IGNORED = {"spike_precision": ("on_grid",), "verbosity": None, "debug": None,
 _OWN = ("threads", "rng_seed", "seed", "backend", "cache_dir", "numerics")
 
 
-def _number(name, value, allow_auto=False):
-    if allow_auto and value == "auto":
+#: Largest seed: engine random streams are seeded from 64-bit values.
+_MAX_SEED = 2 ** 64 - 1
+#: Largest thread count accepted (a sanity bound; the engine takes a uint32).
+_MAX_THREADS = 2 ** 16
+
+
+def _number(name, value, allow_auto=False, allowed="a positive number of ms"):
+    if allow_auto and isinstance(value, str) and value == "auto":
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        allowed = "a positive number of ms" + (" or 'auto'" if allow_auto else "")
+        allowed = allowed + (" or 'auto'" if allow_auto else "")
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return float(value)
 
@@ -44,18 +50,20 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
     mind = dt if mind is None else mind
     if mind < dt * (1 - 1e-9):
         raise ValueError(f"min_delay ({mind:g} ms) must be at least the timestep ({dt:g} ms)")
-    if maxd is not None and maxd < mind:
+    if maxd is not None and maxd < mind * (1 - 1e-9):
         raise ValueError(f"max_delay ({maxd:g} ms) must be at least min_delay ({mind:g} ms)")
     for bad in ("mindelay", "maxdelay", "dt", "time_step"):
         if bad in extra_params:
             raise ValueError(f"{bad} is not a valid argument for setup(); use timestep, "
                              f"min_delay and max_delay")
     threads = extra_params.pop("threads", 1)
-    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or \
+            not 1 <= threads <= _MAX_THREADS:
+        raise ValueError(f"threads must be an integer from 1 to {_MAX_THREADS}, got {threads!r}")
     seed = extra_params.pop("rng_seed", extra_params.pop("seed", 1))
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"rng_seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or \
+            not 0 <= seed <= _MAX_SEED:
+        raise ValueError(f"rng_seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
     backend = extra_params.pop("backend", "host")
     if not isinstance(backend, str):
         raise ValueError(f"backend must be a backend name such as 'host', got {backend!r}")
@@ -115,7 +123,7 @@ _pynn_reset = pynn_control.build_reset(simulator)
 def run(simtime, callbacks=None):
     """Advance the simulation by ``simtime`` ms (see PyNN's run())."""
     state.check("run()", mutating=True)
-    _number("simtime", simtime)
+    _number("simtime", simtime, allowed="a finite number of ms (>= 0)")
     if simtime < 0:
         raise ValueError(f"simtime must be >= 0 ms, got {simtime}")
     return _pynn_run(simtime, callbacks)
@@ -127,7 +135,10 @@ run_for = run
 
 def run_until(time_point, callbacks=None):
     state.check("run_until()", mutating=True)
-    _number("time_point", time_point)
+    _number("time_point", time_point, allowed="a finite time in ms")
+    if time_point - state.t < -state.dt / 2.0:
+        raise ValueError(f"run_until({time_point:g}): that time is in the past; the current "
+                         f"time is {state.t:g} ms (use reset() to go back to 0)")
     return _pynn_run_until(time_point, callbacks)
 
 

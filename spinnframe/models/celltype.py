@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+import numbers
+import reprlib
 
 import numpy as np
 from pyNN import errors
@@ -45,8 +47,12 @@ def cell_type_class(spec: NeuronModelSpec) -> type:
 
 
 def _init(self, **parameters):
-    StandardCellType.__init__(self, **parameters)
     spec = self.spinnframe_spec
+    known = {p.name for p in spec.parameters}
+    for name, value in parameters.items():
+        if name in known:       # unknown names: PyNN's NonExistentParameterError below
+            _check_type(spec, name, value)
+    StandardCellType.__init__(self, **parameters)
     # check what can be checked without a population: scalar values
     for name, value in parameters.items():
         if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
@@ -58,6 +64,38 @@ def _init(self, **parameters):
                                   for v in value))
             for v in (value if per_neuron else [value]):
                 check_sequence(spec, name, v)
+
+
+def _check_type(spec: NeuronModelSpec, name: str, value) -> None:
+    """Reject values of the wrong type with a message that names them (PyNN's own message
+    names only the types, and a string would be taken for a function of distance)."""
+    p = spec.parameter(name)
+    what = "a sequence of numbers" if p.kind == "sequence" else "a number"
+    if isinstance(value, (str, bytes, bool, dict, set)) or value is None:
+        raise errors.InvalidParameterValueError(
+            f"{spec.name} parameter {name!r} must be {what} ({p.unit}), got {value!r} "
+            f"(a {type(value).__name__})")
+    if isinstance(value, (list, tuple)) and p.kind == "sequence":
+        for item in value:      # numbers, or one sequence per neuron
+            inner = item.value if isinstance(item, Sequence) else item
+            if isinstance(inner, np.ndarray) and inner.dtype.kind in "iuf":
+                continue
+            for v in (inner if isinstance(inner, (list, tuple, np.ndarray)) else [inner]):
+                if isinstance(v, (str, bytes, bool)) or not isinstance(v, (numbers.Real,
+                                                                            np.number)):
+                    raise errors.InvalidParameterValueError(
+                        f"{spec.name} parameter {name!r} must be a sequence of numbers "
+                        f"({p.unit}), got {v!r} (a {type(v).__name__}) in {reprlib.repr(value)}")
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        return                  # numeric arrays: values are checked by check_values
+    if isinstance(value, (list, tuple, np.ndarray)) and p.kind != "sequence":
+        arr = np.asarray(value, dtype=object).ravel()
+        for v in arr:
+            if isinstance(v, (str, bytes, bool)) or v is None or not isinstance(
+                    v, (numbers.Real, np.number)):
+                raise errors.InvalidParameterValueError(
+                    f"{spec.name} parameter {name!r} must be a number ({p.unit}) per neuron, "
+                    f"got {v!r} (a {type(v).__name__}) in {reprlib.repr(value)}")
 
 
 def check_values(spec: NeuronModelSpec, name: str, values: np.ndarray, scalar: bool = False,

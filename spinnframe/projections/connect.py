@@ -28,6 +28,24 @@ def numpy_generator(rng, fallback_seed: int) -> np.random.RandomState:
                                  f"pyNN.random.NumpyRNG")
 
 
+class FixedProbabilityConnector(connectors.FixedProbabilityConnector):
+    """PyNN's FixedProbabilityConnector with a clear error for a p_connect outside [0, 1]
+    (PyNN's own constructor only does ``assert 0 <= p_connect``)."""
+
+    __doc__ = connectors.FixedProbabilityConnector.__doc__
+
+    def __init__(self, p_connect, allow_self_connections=True, location_selector=None,
+                 rng=None, safe=True, callback=None):
+        try:
+            p = float(p_connect)
+        except (TypeError, ValueError):
+            p = None
+        if isinstance(p_connect, bool) or p is None or not 0.0 <= p <= 1.0:
+            raise ValueError(f"FixedProbabilityConnector: p_connect must be a probability "
+                             f"between 0 and 1, got {p_connect!r}")
+        super().__init__(p, allow_self_connections, location_selector, rng, safe, callback)
+
+
 def _ids(collection) -> np.ndarray:
     return np.asarray(collection.all_cells, dtype=np.int64)
 
@@ -50,7 +68,7 @@ def one_to_one(prj, connector):
     if prj.pre.size != prj.post.size:
         raise errors.ConnectionError(
             f"OneToOneConnector needs pre and post of the same size; got {prj.pre.size} "
-            f"and {prj.post.size}")
+            f"(pre {prj.pre.label!r}) and {prj.post.size} (post {prj.post.label!r})")
     idx = np.arange(prj.pre.size, dtype=np.int64)
     return idx, idx.copy(), {}
 
@@ -58,7 +76,9 @@ def one_to_one(prj, connector):
 def fixed_probability(prj, connector):
     p = float(connector.p_connect)
     if not 0.0 <= p <= 1.0:
-        raise errors.ConnectionError(f"p_connect must be between 0 and 1, got {p}")
+        raise errors.ConnectionError(
+            f"FixedProbabilityConnector: p_connect must be a probability between 0 and 1, "
+            f"got {p:g}")
     rng = numpy_generator(connector.rng, prj._fallback_seed())
     n_pre, n_post = prj.pre.size, prj.post.size
     rows = max(1, _BLOCK // max(n_post, 1))
@@ -77,7 +97,12 @@ def fixed_probability(prj, connector):
 
 
 def from_list(prj, connector):
-    conn = np.asarray(connector.conn_list, dtype=float)
+    try:
+        conn = np.asarray(connector.conn_list, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise errors.ConnectionError(
+            f"FromListConnector: every row must be numbers (pre index, post index, "
+            f"values...): {exc}") from None
     if conn.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), {}
     if conn.ndim != 2 or conn.shape[1] < 2:
@@ -106,10 +131,13 @@ BUILDERS = {
     connectors.AllToAllConnector: all_to_all,
     connectors.OneToOneConnector: one_to_one,
     connectors.FixedProbabilityConnector: fixed_probability,
+    FixedProbabilityConnector: fixed_probability,
     connectors.FromListConnector: from_list,
 }
 
 
 def builder_for(connector):
     """The vectorised builder for a connector instance (exact type match), or None."""
+    if getattr(connector, "allow_self_connections", True) == "NoMutual":
+        return None     # PyNN's own algorithm handles 'NoMutual'
     return BUILDERS.get(type(connector))

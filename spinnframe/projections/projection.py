@@ -3,13 +3,25 @@
 Connections are stored as parallel arrays (pre position, post position, weight, delay)
 in the projection's own index space (positions in ``pre`` and ``post``); the IR maps them
 to root populations. get/set of weights and delays are vectorised.
+
+Parameter values (scalars, ``(n_pre, n_post)`` arrays, RandomDistribution, functions of
+distance given as a string of ``d`` or a callable, IndexBasedExpression) are evaluated
+*per connection*, never as a full ``n_pre x n_post`` matrix: random values are drawn once
+per connection, in connection order (the order of ``get(..., format='list')``).
+Delays are rounded to the time grid when they are stored, so ``get('delay')`` reports the
+delay the engine uses.
 """
 from __future__ import annotations
 
+import numbers
+import reprlib
+import operator
 from copy import deepcopy
 
 import numpy as np
-from pyNN import common, errors
+from lazyarray import larray
+from pyNN import common, core, errors
+from pyNN.parameters import LazyArray
 from pyNN.space import Space
 from pyNN.standardmodels import build_translations
 from pyNN.standardmodels import synapses as std_synapses
@@ -25,11 +37,38 @@ class StaticSynapse(std_synapses.StaticSynapse):
     __doc__ = std_synapses.StaticSynapse.__doc__
     translations = build_translations(("weight", "weight"), ("delay", "delay"))
 
+    def __init__(self, **parameters):
+        for name, value in parameters.items():
+            if name in ATTRIBUTES:
+                _check_synapse_value(name, value)
+        super().__init__(**parameters)
+
     def _get_minimum_delay(self):
         return state.min_delay
 
+
 #: Synapse types this build supports, for error messages.
 SUPPORTED_SYNAPSES = ("StaticSynapse",)
+#: Connection attributes of the supported synapse types.
+ATTRIBUTES = ("weight", "delay")
+_MULTI = ("sum", "first", "last", "min", "max")
+
+
+def _check_synapse_value(name: str, value) -> None:
+    """A clear error for a weight/delay value PyNN would reject with a message that names
+    only its type: a string that is not an expression of the distance ``d``, a bool."""
+    if isinstance(value, bool):
+        raise errors.InvalidParameterValueError(
+            f"StaticSynapse {name} must be a number, array, RandomDistribution or function "
+            f"of distance, got {value!r}")
+    if isinstance(value, str):
+        try:
+            f = eval(f"lambda d: {value}")     # as PyNN's LazyArray does
+            f(0.0)
+        except Exception as exc:
+            raise errors.InvalidParameterValueError(
+                f"StaticSynapse {name}={value!r} is not a valid expression of the distance "
+                f"d (e.g. '0.1 + 0.01*d'): {type(exc).__name__}: {exc}") from None
 
 
 class Connection:
@@ -48,6 +87,14 @@ class Connection:
         return int(self.projection._post[self.i])
 
     @property
+    def presynaptic_cell(self):
+        return self.projection.pre[self.presynaptic_index]
+
+    @property
+    def postsynaptic_cell(self):
+        return self.projection.post[self.postsynaptic_index]
+
+    @property
     def weight(self):
         return float(self.projection._weight[self.i])
 
@@ -57,6 +104,45 @@ class Connection:
 
     def as_tuple(self, *names):
         return tuple(getattr(self, n) for n in names)
+
+    def __repr__(self):
+        return (f"Connection({self.presynaptic_index} -> {self.postsynaptic_index}, "
+                f"weight={self.weight:g}, delay={self.delay:g})")
+
+
+def _check_collection(prefix: str, obj) -> None:
+    """pre/post must be spinnframe Populations, PopulationViews or Assemblies of them."""
+    if not isinstance(obj, (common.BasePopulation, common.Assembly)):
+        raise errors.ConnectionError(
+            f"{prefix}synaptic_neurons must be a Population, PopulationView or Assembly, "
+            f"not {type(obj).__name__} {obj!r}"[:300])
+    try:
+        Segments(obj)
+    except TypeError:
+        raise errors.ConnectionError(
+            f"{prefix}synaptic_neurons {getattr(obj, 'label', obj)!r} is not (or contains "
+            f"something that is not) a spinnframe Population, PopulationView or Assembly "
+            f"({type(obj).__module__}.{type(obj).__name__}); populations of other PyNN "
+            f"backends cannot be connected here") from None
+
+
+def _check_shapes(synapse_type, n_pre: int, n_post: int) -> None:
+    """Weight/delay arrays given to the synapse type must have shape (n_pre, n_post)."""
+    for name in ATTRIBUTES:
+        try:
+            base = synapse_type.parameter_space[name].base_value
+        except (KeyError, AttributeError):
+            continue
+        if isinstance(base, np.ndarray) and base.size != 1 and base.shape != (n_pre, n_post):
+            raise errors.InvalidDimensionsError(
+                f"StaticSynapse {name} array has shape {base.shape}; a projection from "
+                f"{n_pre} to {n_post} cells needs shape (n_pre, n_post) = ({n_pre}, {n_post})")
+
+
+def _source_populations(collection) -> list:
+    """Root populations of ``collection`` that are spike sources (take no input)."""
+    return [p for p in Segments(collection).pops
+            if getattr(getattr(p, "_spec", None), "is_source", False)]
 
 
 class Projection(common.Projection):
@@ -72,23 +158,38 @@ class Projection(common.Projection):
             gen = getattr(obj, "_generation", None)
             if gen is not None:
                 state.check("Projection()", generation=gen)
-        if synapse_type is not None and type(synapse_type).__name__ not in SUPPORTED_SYNAPSES:
+        if synapse_type is not None and not isinstance(synapse_type, StaticSynapse):
+            cls = type(synapse_type)
+            hint = (" (it is not spinnframe's: use sim.StaticSynapse from spinnframe.pyNN)"
+                    if cls.__name__ in SUPPORTED_SYNAPSES else "")
             raise errors.ConnectionError(
-                f"synapse type {type(synapse_type).__name__} is not supported yet; "
+                f"synapse type {cls.__module__}.{cls.__name__} is not supported{hint}; "
                 f"supported: {', '.join(SUPPORTED_SYNAPSES)}")
+        for prefix, obj in (("pre", presynaptic_population), ("post", postsynaptic_population)):
+            _check_collection(prefix, obj)
+        if synapse_type is not None:
+            _check_shapes(synapse_type, presynaptic_population.size,
+                          postsynaptic_population.size)
+        # before PyNN looks for a receptor type (spike sources have none)
+        sources = _source_populations(postsynaptic_population)
+        if sources:
+            src = sources[0]
+            what = (f"{postsynaptic_population.label!r} ({src.celltype.__class__.__name__})"
+                    if src is postsynaptic_population else
+                    f"{postsynaptic_population.label!r}: it contains "
+                    f"{src.celltype.__class__.__name__} population {src.label!r}")
+            raise errors.ConnectionError(
+                f"cannot connect to {what}; spike sources take no synaptic input")
         super().__init__(presynaptic_population, postsynaptic_population, connector,
                          synapse_type, source, receptor_type, space, label)
         self._generation = state.generation
-        if any(p._spec.is_source for p in Segments(self.post).pops):
-            raise errors.ConnectionError(
-                f"cannot connect to {self.post.label!r}: spike sources take no input")
         self._version = 0
         self._ir_cache = None
         builder = connect.builder_for(connector)
         if builder is not None:
             pre, post, columns = builder(self, connector)
             for name in columns:
-                if name not in ("weight", "delay"):
+                if name not in ATTRIBUTES:
                     raise errors.ConnectionError(
                         f"FromListConnector column {name!r} is not a parameter of "
                         f"{type(self.synapse_type).__name__} (which has: weight, delay)")
@@ -96,42 +197,25 @@ class Projection(common.Projection):
             self._chunks = []
             connector.connect(self)
             pre, post, columns = self._collect_chunks()
-        self._pre = pre
-        self._post = post
-        ps = self._parameter_space()
-        weight = columns.get("weight")
-        delay = columns.get("delay")
-        self._weight = self._values(ps, "weight", pre, post) if weight is None else weight
-        self._delay = self._values(ps, "delay", pre, post) if delay is None else delay
-        self._weight = np.asarray(self._weight, dtype=float)
-        self._delay = np.asarray(self._delay, dtype=float)
-        self._check(self._weight, self._delay)
+        self._pre = np.ascontiguousarray(pre, dtype=np.int64)
+        self._post = np.ascontiguousarray(post, dtype=np.int64)
+        ps = None
+        values = {}
+        for name in ATTRIBUTES:
+            if name in columns:
+                values[name] = np.array(columns[name], dtype=float)
+            else:
+                if ps is None:
+                    ps = deepcopy(self.synapse_type.native_parameters)
+                    ps.shape = self.shape
+                values[name] = self._evaluate(name, ps[name])
+        self._store(values["weight"], values["delay"])
         state.projections.append(self)
         state.structure_version += 1
 
     # -- building ---------------------------------------------------------------------------
     def _fallback_seed(self) -> int:
         return (state.seed * 1000003 + len(state.projections)) % (2 ** 32)
-
-    def _parameter_space(self):
-        ps = deepcopy(self.synapse_type.native_parameters)
-        ps.shape = (self.pre.size, self.post.size)
-        return self._handle_distance_expressions(ps)
-
-    def _values(self, ps, name, pre, post) -> np.ndarray:
-        value = ps[name]
-        if value.base_value is None:        # PyNN's "default delay": the minimum delay
-            return np.full(len(pre), state.min_delay)
-        if len(pre) == 0:
-            return np.zeros(0)
-        if value.is_homogeneous:
-            return np.full(len(pre), float(value[0, 0]) if value.shape else float(value.base_value))
-        try:
-            out = value[pre, post]
-        except (TypeError, ValueError) as exc:
-            raise errors.InvalidParameterValueError(
-                f"could not evaluate {name} for projection {self.label!r}: {exc}") from None
-        return np.broadcast_to(np.asarray(out, dtype=float), (len(pre),)).copy()
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
                             location_selector=None, **connection_parameters):
@@ -140,7 +224,7 @@ class Projection(common.Projection):
         pre = np.atleast_1d(np.asarray(presynaptic_indices, dtype=np.int64))
         n = len(pre)
         cols = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
-                for k, v in connection_parameters.items() if k in ("weight", "delay")}
+                for k, v in connection_parameters.items() if k in ATTRIBUTES}
         self._chunks.append((pre, np.full(n, int(postsynaptic_index), np.int64), cols))
 
     def _collect_chunks(self):
@@ -154,6 +238,112 @@ class Projection(common.Projection):
         order = np.lexsort((post, pre))
         return pre[order], post[order], {k: v[order] for k, v in cols.items()}
 
+    # -- per-connection evaluation of parameter values ----------------------------------------
+    def _evaluate(self, name: str, value) -> np.ndarray:
+        """The values of attribute ``name`` for every connection, in connection order."""
+        n = len(self._pre)
+        base = value.base_value if isinstance(value, larray) else value
+        if base is None:
+            if name == "delay":         # PyNN's "default delay": the minimum delay
+                return np.full(n, state.min_delay)
+            raise errors.InvalidParameterValueError(f"{name} has no value")
+        try:
+            x = self._pointwise(value, self._pre, self._post)
+            x = np.asarray(x, dtype=float)
+        except (errors.InvalidParameterValueError, errors.InvalidDimensionsError):
+            raise
+        except (TypeError, ValueError, IndexError, ZeroDivisionError, NameError) as exc:
+            raise errors.InvalidParameterValueError(
+                f"could not evaluate {name} for the connections of projection "
+                f"{self.label!r}: {type(exc).__name__}: {exc}") from None
+        if x.ndim == 0:
+            return np.full(n, float(x))
+        if x.shape != (n,):
+            raise errors.InvalidDimensionsError(
+                f"{name} evaluated to an array of shape {x.shape}; expected one value per "
+                f"connection ({n})")
+        return x
+
+    def _pointwise(self, value, pre: np.ndarray, post: np.ndarray):
+        """Evaluate a lazy array (or plain value) at the pairs ``(pre[k], post[k])``."""
+        if isinstance(value, larray):
+            base, ops = value.base_value, value.operations
+        else:
+            base, ops = value, []
+        n = len(pre)
+        if isinstance(base, larray):
+            x = self._pointwise(base, pre, post)
+        elif isinstance(base, (numbers.Number, np.number)):
+            x = float(base)
+        elif isinstance(base, np.ndarray):
+            if base.size == 1:
+                x = float(base.ravel()[0])
+            elif base.shape == self.shape:
+                x = base[pre, post]
+            else:
+                raise errors.InvalidDimensionsError(
+                    f"an array of shape {base.shape} does not fit projection "
+                    f"{self.label!r}: give a scalar, an array of shape (n_pre, n_post) = "
+                    f"{self.shape}, or a list of one value per connection ({len(self)})")
+        elif isinstance(base, core.IndexBasedExpression):
+            base.projection = self
+            x = base(pre, post)
+        elif hasattr(base, "next"):      # RandomDistribution: one draw per connection
+            x = np.asarray(base.next(n), dtype=float) if n else np.zeros(0)
+        elif callable(base):             # a function of distance (or a string of d)
+            x = base(self._distances(pre, post))
+        else:
+            raise errors.InvalidParameterValueError(
+                f"unsupported value {base!r}: use a number, an array, a RandomDistribution "
+                f"or a function of distance")
+        for f, arg in ops:
+            if arg is None:
+                x = f(x)
+            elif isinstance(arg, larray):
+                x = f(x, self._pointwise(arg, pre, post))
+            else:
+                x = f(x, arg)
+        return x
+
+    def _distances(self, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
+        """Distance between pre cell ``pre[k]`` and post cell ``post[k]``, for every k,
+        with the projection's Space (axes, scale_factor, offset, periodic boundaries)
+        exactly as ``Space.distances`` computes it."""
+        space = self.space
+        a = np.asarray(self.pre.positions, dtype=float).T[pre]
+        b = np.asarray(self.post.positions, dtype=float).T[post]
+        b = space.scale_factor * (b + space.offset)
+        d2 = np.zeros(len(pre))
+        for axis in np.atleast_1d(space.axes):
+            diff = a[:, axis] - b[:, axis]
+            if space.periodic_boundaries is not None:
+                bounds = space.periodic_boundaries[axis]
+                if bounds is not None:
+                    extent = bounds[1] - bounds[0]
+                    ad = np.abs(diff)
+                    diff = np.minimum(ad, extent - ad)
+            d2 += diff * diff
+        return np.sqrt(d2)
+
+    # -- storage and checks -----------------------------------------------------------------
+    def _store(self, weight, delay) -> None:
+        weight = np.array(weight, dtype=float).reshape(-1)
+        delay = np.array(delay, dtype=float).reshape(-1)
+        self._check(weight, delay)
+        self._weight = weight
+        self._delay = self._snap(delay)
+
+    @staticmethod
+    def _snap(delay: np.ndarray) -> np.ndarray:
+        """Delays rounded to the nearest time step (what the engine uses); values already
+        on the grid are kept as given (so 0.3 stays 0.3, not 3 * 0.1)."""
+        dt = state.dt
+        steps = np.floor(delay / dt + 0.5)
+        on_grid = np.abs(delay / dt - steps) <= 1e-9 * np.maximum(1.0, steps)
+        if on_grid.all():
+            return delay
+        return np.where(on_grid, delay, np.round(steps * dt, 12))
+
     def _check(self, weight: np.ndarray, delay: np.ndarray) -> None:
         """PyNN's rules: excitatory and conductance weights >= 0, current-based inhibitory
         weights <= 0; delays within [min_delay, max_delay]."""
@@ -161,7 +351,8 @@ class Projection(common.Projection):
             bad = ~np.isfinite(weight)
             if bad.any():
                 raise errors.ConnectionError(
-                    f"weights must be finite numbers, got {weight[bad][0]}")
+                    f"weights must be finite numbers, got {weight[bad][0]} (connection "
+                    f"{np.flatnonzero(bad)[0]} of projection {self.label!r})")
             conductance = self.post.conductance_based
             if conductance or self.receptor_type in excitatory_receptor_types:
                 neg = weight < 0
@@ -175,8 +366,9 @@ class Projection(common.Projection):
                 if pos.any():
                     raise errors.ConnectionError(
                         f"weights must be <= 0 for current-based inhibitory synapses "
-                        f"(PyNN's convention), got {weight[pos][0]:g}; use negative weights "
-                        f"(sPyNNaker scripts with positive inhibitory weights need them negated)")
+                        f"(receptor_type={self.receptor_type!r}, PyNN's convention), got "
+                        f"{weight[pos][0]:g}; use negative weights (sPyNNaker scripts with "
+                        f"positive inhibitory weights need them negated)")
         if delay.size:
             dt = state.dt
             lo = state.min_delay
@@ -199,38 +391,38 @@ class Projection(common.Projection):
         return len(self._pre)
 
     def __getitem__(self, i):
+        try:
+            i = operator.index(i)
+        except TypeError:
+            raise TypeError(f"connection indices must be integers, got {i!r}") from None
         n = len(self)
         if not -n <= i < n:
             raise IndexError(f"connection index {i} out of range for {n} connections")
         return Connection(self, i % n)
 
+    def _column(self, name: str) -> np.ndarray:
+        return {"presynaptic_index": self._pre, "postsynaptic_index": self._post,
+                "weight": self._weight, "delay": self._delay}[name]
+
     def _get_attributes_as_list(self, names):
-        cols = []
-        for name in names:
-            cols.append({"presynaptic_index": self._pre, "postsynaptic_index": self._post,
-                         "weight": self._weight, "delay": self._delay}[name])
-        rows = np.column_stack(cols) if cols else np.zeros((len(self), 0))
-        return [tuple(r) for r in rows.tolist()]
+        cols = [self._column(name).tolist() for name in names]
+        return list(zip(*cols))
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
         ops = {"sum": np.add, "min": np.fmin, "max": np.fmax}
         out = []
         for name in names:
-            if name.endswith("s"):
-                name = name[:-1]
-            values = {"weight": self._weight, "delay": self._delay}[name]
-            arr = np.full((self.pre.size, self.post.size), np.nan)
+            values = self._column(name)
+            arr = np.full(self.shape, np.nan)
             if multiple_synapses in ("first", "last"):
                 order = np.arange(len(values))
                 if multiple_synapses == "first":
-                    order = order[::-1]
+                    order = order[::-1]     # the first one is written last
                 arr[self._pre[order], self._post[order]] = values[order]
             else:
                 ufunc = ops[multiple_synapses]
-                filled = np.zeros_like(arr, dtype=bool)
-                filled[self._pre, self._post] = True
-                init = 0.0 if multiple_synapses == "sum" else np.nan
-                arr[filled] = init
+                if multiple_synapses == "sum":
+                    arr[self._pre, self._post] = 0.0
                 ufunc.at(arr, (self._pre, self._post), values)
             out.append(arr)
         return out
@@ -238,26 +430,84 @@ class Projection(common.Projection):
     @live("Projection.get")
     def get(self, attribute_names, format, gather=True, with_address=True,
             multiple_synapses="sum"):
+        names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
+        for name in names:
+            if name not in ATTRIBUTES:
+                raise errors.NonExistentParameterError(
+                    name, type(self.synapse_type).__name__, list(ATTRIBUTES))
+        if format not in ("list", "array"):
+            raise ValueError(f"format must be 'list' or 'array', got {format!r}")
+        if format == "array" and multiple_synapses not in _MULTI:
+            raise ValueError(f"multiple_synapses must be one of {', '.join(_MULTI)}; got "
+                             f"{multiple_synapses!r}")
         return super().get(attribute_names, format, gather, with_address, multiple_synapses)
 
     @live("Projection.set", mutating=True)
     def set(self, **attributes):
-        for name in attributes:
-            if name not in ("weight", "delay"):
-                raise errors.NonExistentParameterError(name, self.synapse_type,
-                                                       ["weight", "delay"])
-        return super().set(**attributes)
+        """Set connection attributes (``weight``, ``delay``) of every connection.
 
-    def _set_attributes(self, parameter_space):
+        Each value may be a number, a RandomDistribution (one draw per connection, in
+        connection order), an array of shape (n_pre, n_post) like ``get(format='array')``
+        returns, a list or 1-D array with one value per connection in connection order
+        (the order of ``get(..., format='list')``), or a function of distance (a string
+        of ``d`` such as ``"0.1 + 0.01*d"``, or a callable). Where a projection has several
+        connections between one pair of cells, a 2-D array sets all of them.
+        The new values take effect at the next run().
+        """
         new = {}
-        for name in parameter_space.keys():
-            new[name] = self._values(parameter_space, name, self._pre, self._post)
-        weight = new.get("weight", self._weight)
-        delay = new.get("delay", self._delay)
-        self._check(weight, delay)
-        self._weight, self._delay = np.asarray(weight, float), np.asarray(delay, float)
+        for name, value in attributes.items():
+            if name not in ATTRIBUTES:
+                raise errors.NonExistentParameterError(
+                    name, type(self.synapse_type).__name__, list(ATTRIBUTES))
+            new[name] = self._set_values(name, value)
+        if not new:
+            return
+        self._store(new.get("weight", self._weight), new.get("delay", self._delay))
         self._version += 1
         self._ir_cache = None
+        # The host engine's sf_engine_set_block() appends the block to the presynaptic
+        # population's outgoing list every time it is called, so re-uploading a changed
+        # block (what a version change triggers) delivers its spikes twice; it also never
+        # grows the ring buffers for longer delays. Until that is fixed, a change of weights
+        # or delays rebuilds the engine (spikes in flight at this moment are dropped).
+        state.structure_version += 1
+
+    def _set_values(self, name: str, value) -> np.ndarray:
+        n = len(self)
+        if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray)
+                                                and value.ndim == 1):
+            try:
+                arr = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                raise errors.InvalidParameterValueError(
+                    f"Projection.set({name}=...): values must be numbers, got "
+                    f"{reprlib.repr(value)}") from None
+            if arr.ndim == 1:
+                if arr.shape != (n,):
+                    raise errors.InvalidDimensionsError(
+                        f"Projection.set({name}=...) got a list of {arr.size} values, but "
+                        f"projection {self.label!r} has {n} connections; give one value per "
+                        f"connection (in the order of get(..., format='list')), a number, a "
+                        f"RandomDistribution or an array of shape (n_pre, n_post) = "
+                        f"{self.shape}")
+                return arr
+            value = arr
+        if isinstance(value, bool) or value is None:
+            raise errors.InvalidParameterValueError(
+                f"Projection.set({name}={value!r}): expected a number, array, "
+                f"RandomDistribution or function of distance")
+        if isinstance(value, np.ndarray) and value.size != 1 and value.shape != self.shape:
+            raise errors.InvalidDimensionsError(
+                f"Projection.set({name}=...) got an array of shape {value.shape}; expected "
+                f"shape (n_pre, n_post) = {self.shape}, or a 1-D list of {n} values (one "
+                f"per connection)")
+        try:
+            lazy = LazyArray(value, shape=self.shape, dtype=float)
+        except (TypeError, ValueError, errors.InvalidParameterValueError) as exc:
+            raise errors.InvalidParameterValueError(
+                f"Projection.set({name}={reprlib.repr(value)}): {exc}") from None
+        # as PyNN's translate() does: a RandomDistribution is copied, not consumed
+        return self._evaluate(name, deepcopy(lazy))
 
     # -- IR ---------------------------------------------------------------------------------
     def _ir_parts(self, pop_index: dict, first_index: int) -> list[ir.ProjectionIR]:
@@ -268,9 +518,15 @@ class Projection(common.Projection):
         pre_no, pre_base = pre_seg.locate(self._pre)
         post_no, post_base = post_seg.locate(self._post)
         parts = []
-        pairs = np.unique(np.column_stack([pre_no, post_no]), axis=0) if len(self) else []
+        n_post_pops = len(post_seg.pops)
+        if len(pre_seg.pops) == 1 and n_post_pops == 1:
+            pairs = [(0, 0)] if len(self) else []       # the common case: no search needed
+        else:
+            pair_id = pre_no.astype(np.int64) * n_post_pops + post_no
+            pairs = [divmod(int(k), n_post_pops)
+                     for k in np.flatnonzero(np.bincount(pair_id) if len(self) else [])]
         for a, b in pairs:
-            sel = (pre_no == a) & (post_no == b)
+            sel = slice(None) if len(pairs) == 1 else (pre_no == a) & (post_no == b)
             pre_pop, post_pop = pre_seg.pops[a], post_seg.pops[b]
             receptors = list(post_pop.celltype.receptor_types)
             parts.append(ir.ProjectionIR(

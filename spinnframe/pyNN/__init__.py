@@ -9,8 +9,7 @@ from pyNN import errors, random, space  # noqa: F401
 from pyNN.connectors import (  # noqa: F401
     AllToAllConnector, ArrayConnector, CloneConnector, CSAConnector,
     DisplacementDependentProbabilityConnector, DistanceDependentProbabilityConnector,
-    FixedNumberPostConnector, FixedNumberPreConnector, FixedProbabilityConnector,
-    FixedTotalNumberConnector, FromFileConnector, FromListConnector,
+    FixedNumberPostConnector, FixedNumberPreConnector, FixedTotalNumberConnector, FromFileConnector, FromListConnector,
     IndexBasedProbabilityConnector, OneToOneConnector, SmallWorldConnector)
 from pyNN.connectors import Connector  # noqa: F401
 from pyNN.network import Network  # noqa: F401
@@ -28,6 +27,7 @@ from ..errors import (  # noqa: F401
     SimulatorNotSetupException, SimulatorRunningException, SimulatorShutdownException)
 from ..populations import Assembly, Population, PopulationView  # noqa: F401
 from ..projections import Projection, StaticSynapse  # noqa: F401
+from ..projections.connect import FixedProbabilityConnector  # noqa: F401
 
 create = build_create(Population)
 connect = build_connect(Projection, FixedProbabilityConnector, StaticSynapse)
