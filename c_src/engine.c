@@ -10,13 +10,20 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "engine.h"
+
+#define SF_MAX_THREADS 256
 
 typedef struct sf_pop {
     sf_pop_desc d;
     sf_real *ring;            /* n_slots x n_receptors x n */
-    uint32_t *spk_index;      /* scratch: neurons that fired this step */
+    uint32_t *spk_index;      /* scratch: neurons that fired this step; thread t writes from
+                                 the start of its range */
     uint32_t *spk_count;      /* scratch: how many times each fired */
+    uint32_t seg_n[SF_MAX_THREADS];   /* how many fired in each thread's range */
     uint64_t *log_step;       /* recorded spikes: step at which the spike was stamped */
     uint32_t *log_index;
     uint64_t log_n, log_cap;
@@ -47,7 +54,12 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
     e->n_slots = n_slots;
     e->n_pops = n_pops;
     e->n_blocks = n_blocks;
-    e->n_threads = n_threads ? n_threads : 1;
+#ifdef _OPENMP
+    e->n_threads = n_threads ? (n_threads > SF_MAX_THREADS ? SF_MAX_THREADS : n_threads) : 1;
+#else
+    (void)n_threads;
+    e->n_threads = 1;
+#endif
     e->pops = calloc(n_pops ? n_pops : 1, sizeof(sf_pop));
     e->blocks = calloc(n_blocks ? n_blocks : 1, sizeof(sf_block_desc));
     if (!e->pops || !e->blocks) { sf_engine_free(e); return NULL; }
@@ -109,8 +121,12 @@ int sf_engine_set_seed(sf_engine *e, uint32_t k, uint64_t seed) {
 int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc) {
     if (!e || b >= e->n_blocks || !desc || desc->pre >= e->n_pops || desc->post >= e->n_pops)
         return SF_ERR_ARG;
-    if (desc->receptor >= e->pops[desc->post].d.n_receptors) return SF_ERR_ARG;
+    if (desc->receptor >= e->pops[desc->post].d.n_receptors || desc->thread >= e->n_threads)
+        return SF_ERR_ARG;
+    const int replacing = e->blocks[b].row_ptr != NULL;
+    if (replacing && e->blocks[b].pre != desc->pre) return SF_ERR_ARG;
     e->blocks[b] = *desc;
+    if (replacing) return SF_OK;   /* new rows for a block already listed (weights changed) */
     sf_pop *p = &e->pops[desc->pre];
     uint32_t *ob = realloc(p->out_blocks, (p->n_out + 1) * sizeof(uint32_t));
     if (!ob) return SF_ERR_NOMEM;
@@ -127,6 +143,30 @@ void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_sam
 uint64_t sf_engine_step(const sf_engine *e) { return e->step; }
 void sf_engine_set_step(sf_engine *e, uint64_t step) { e->step = step; }
 
+uint32_t sf_engine_slots(const sf_engine *e) { return e->n_slots; }
+
+int sf_engine_resize_slots(sf_engine *e, uint32_t n_slots) {
+    if (!e) return SF_ERR_ARG;
+    if (n_slots <= e->n_slots) return SF_OK;
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        sf_pop *p = &e->pops[k];
+        const size_t plane = (size_t)(p->d.n_receptors ? p->d.n_receptors : 1) *
+                             (p->d.n ? p->d.n : 1);
+        sf_real *ring = calloc((size_t)n_slots * plane, sizeof(sf_real));
+        if (!ring) return SF_ERR_NOMEM;
+        /* slot of time step s is s % n_slots: move every pending slot to its new place */
+        for (uint32_t j = 0; j < e->n_slots; j++) {
+            const uint64_t s = e->step + j;
+            memcpy(ring + (s % n_slots) * plane, p->ring + (s % e->n_slots) * plane,
+                   plane * sizeof(sf_real));
+        }
+        free(p->ring);
+        p->ring = ring;
+    }
+    e->n_slots = n_slots;
+    return SF_OK;
+}
+
 void sf_engine_clear_ring(sf_engine *e) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
@@ -135,52 +175,72 @@ void sf_engine_clear_ring(sf_engine *e) {
     }
 }
 
-static int log_spikes(sf_pop *p, uint64_t stamp, uint32_t n_fired) {
-    for (uint32_t j = 0; j < n_fired; j++) {
-        uint32_t i = p->spk_index[j];
-        if (!p->d.record_spikes[i]) continue;
-        for (uint32_t c = 0; c < p->spk_count[j]; c++) {
-            if (p->log_n == p->log_cap) {
-                uint64_t cap = p->log_cap ? 2 * p->log_cap : 1024;
-                uint64_t *ns = realloc(p->log_step, cap * sizeof(uint64_t));
-                if (!ns) return SF_ERR_NOMEM;
-                p->log_step = ns;
-                uint32_t *ni = realloc(p->log_index, cap * sizeof(uint32_t));
-                if (!ni) return SF_ERR_NOMEM;
-                p->log_index = ni;
-                p->log_cap = cap;
+void sf_engine_thread_range(uint32_t n, uint32_t n_threads, uint32_t t, uint32_t *begin,
+                            uint32_t *end) {
+    *begin = (uint32_t)(((uint64_t)n * t) / n_threads);
+    *end = (uint32_t)(((uint64_t)n * (t + 1)) / n_threads);
+}
+
+uint32_t sf_engine_threads(const sf_engine *e) { return e->n_threads; }
+
+static int log_spikes(sf_engine *e, sf_pop *p, uint64_t stamp) {
+    for (uint32_t t = 0; t < e->n_threads; t++) {
+        uint32_t begin, end;
+        sf_engine_thread_range(p->d.n, e->n_threads, t, &begin, &end);
+        for (uint32_t j = begin; j < begin + p->seg_n[t]; j++) {
+            const uint32_t i = p->spk_index[j];
+            p->total += p->spk_count[j];
+            if (!p->d.record_spikes || !p->d.record_spikes[i]) continue;
+            for (uint32_t c = 0; c < p->spk_count[j]; c++) {
+                if (p->log_n == p->log_cap) {
+                    uint64_t cap = p->log_cap ? 2 * p->log_cap : 1024;
+                    uint64_t *ns = realloc(p->log_step, cap * sizeof(uint64_t));
+                    if (!ns) return SF_ERR_NOMEM;
+                    p->log_step = ns;
+                    uint32_t *ni = realloc(p->log_index, cap * sizeof(uint32_t));
+                    if (!ni) return SF_ERR_NOMEM;
+                    p->log_index = ni;
+                    p->log_cap = cap;
+                }
+                p->log_step[p->log_n] = stamp;
+                p->log_index[p->log_n] = i;
+                p->log_n++;
             }
-            p->log_step[p->log_n] = stamp;
-            p->log_index[p->log_n] = i;
-            p->log_n++;
         }
     }
     return SF_OK;
 }
 
-static void deliver(sf_engine *e, const sf_pop *p, uint32_t n_fired, uint32_t slot) {
+/* Deliver the spikes of population p through the blocks that thread tid owns. */
+static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid) {
     for (uint32_t ob = 0; ob < p->n_out; ob++) {
         const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
+        if (b->thread != tid) continue;
         sf_pop *q = &e->pops[b->post];
         const size_t nq = q->d.n;
         const size_t stride = (size_t)q->d.n_receptors * nq;
         sf_real *ring = q->ring + (size_t)b->receptor * nq;
-        for (uint32_t j = 0; j < n_fired; j++) {
-            const uint32_t i = p->spk_index[j];
-            const sf_real mult = (sf_real)p->spk_count[j];
-            const uint64_t s0 = b->row_ptr[i], s1 = b->row_ptr[i + 1];
-            if (b->weight_table) {
-                for (uint64_t s = s0; s < s1; s++) {
-                    uint32_t target_slot = slot + b->delay[s];
-                    if (target_slot >= e->n_slots) target_slot -= e->n_slots;
-                    ring[target_slot * stride + b->post_index[s]] +=
-                        mult * (sf_real)b->weight_table[b->weight_index[s]];
-                }
-            } else {
-                for (uint64_t s = s0; s < s1; s++) {
-                    uint32_t target_slot = slot + b->delay[s];
-                    if (target_slot >= e->n_slots) target_slot -= e->n_slots;
-                    ring[target_slot * stride + b->post_index[s]] += mult * (sf_real)b->weight[s];
+        for (uint32_t t = 0; t < e->n_threads; t++) {
+            uint32_t begin, end;
+            sf_engine_thread_range(p->d.n, e->n_threads, t, &begin, &end);
+            for (uint32_t j = begin; j < begin + p->seg_n[t]; j++) {
+                const uint32_t i = p->spk_index[j];
+                const sf_real mult = (sf_real)p->spk_count[j];
+                const uint64_t s0 = b->row_ptr[i], s1 = b->row_ptr[i + 1];
+                if (b->weight_table) {
+                    for (uint64_t s = s0; s < s1; s++) {
+                        uint32_t target_slot = slot + b->delay[s];
+                        if (target_slot >= e->n_slots) target_slot -= e->n_slots;
+                        ring[target_slot * stride + b->post_index[s]] +=
+                            mult * (sf_real)b->weight_table[b->weight_index[s]];
+                    }
+                } else {
+                    for (uint64_t s = s0; s < s1; s++) {
+                        uint32_t target_slot = slot + b->delay[s];
+                        if (target_slot >= e->n_slots) target_slot -= e->n_slots;
+                        ring[target_slot * stride + b->post_index[s]] +=
+                            mult * (sf_real)b->weight[s];
+                    }
                 }
             }
         }
@@ -201,46 +261,87 @@ static void sample(sf_engine *e, uint64_t stamp) {
     }
 }
 
+/* Phase 1 of a step for thread tid: update its range of every population. */
+static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t tid) {
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        sf_pop *p = &e->pops[k];
+        uint32_t begin, end;
+        sf_engine_thread_range(p->d.n, e->n_threads, tid, &begin, &end);
+        p->seg_n[tid] = 0;
+        if (begin == end) continue;
+        sf_context ctx;
+        ctx.dt = e->dt;
+        ctx.t = (double)step * e->dt;
+        ctx.step = step;
+        ctx.seed = p->d.seed;
+        ctx.seq = p->d.seq;
+        ctx.params_changed = 0;
+        ctx.reserved = 0;
+        sf_population_view pv;
+        pv.n = p->d.n;
+        pv.n_receptors = p->d.n_receptors;
+        pv.state = p->d.state;
+        pv.params = p->d.params;
+        pv.derived = p->d.derived;
+        pv.param_index = p->d.param_index;
+        pv.input = p->ring + (size_t)slot * p->d.n_receptors * p->d.n;
+        pv.i_inj = p->d.i_inj;
+        uint32_t n_fired = 0;
+        p->d.update(&pv, begin, end, &ctx, p->spk_index + begin, p->spk_count + begin, &n_fired);
+        p->seg_n[tid] = n_fired;
+    }
+}
+
+/* Between the phases, one thread does the bookkeeping that needs every range. */
+static int bookkeeping(sf_engine *e, uint64_t step) {
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        int rc = log_spikes(e, &e->pops[k], step + 1);
+        if (rc) return rc;
+    }
+    sample(e, step + 1);
+    return SF_OK;
+}
+
+static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid) {
+    for (uint32_t k = 0; k < e->n_pops; k++) deliver(e, &e->pops[k], slot, tid);
+}
+
 int sf_engine_run(sf_engine *e, uint64_t n_steps) {
     if (!e) return SF_ERR_ARG;
-    for (uint64_t s = 0; s < n_steps; s++) {
-        const uint64_t step = e->step;
-        const uint32_t slot = (uint32_t)(step % e->n_slots);
-        for (uint32_t k = 0; k < e->n_pops; k++) {
-            sf_pop *p = &e->pops[k];
-            if (p->d.n == 0) continue;
-            sf_context ctx;
-            ctx.dt = e->dt;
-            ctx.t = (double)step * e->dt;
-            ctx.step = step;
-            ctx.seed = p->d.seed;
-            ctx.seq = p->d.seq;
-            ctx.params_changed = 0;
-            ctx.reserved = 0;
-            sf_population_view pv;
-            pv.n = p->d.n;
-            pv.n_receptors = p->d.n_receptors;
-            pv.state = p->d.state;
-            pv.params = p->d.params;
-            pv.derived = p->d.derived;
-            pv.param_index = p->d.param_index;
-            pv.input = p->ring + (size_t)slot * p->d.n_receptors * p->d.n;
-            pv.i_inj = p->d.i_inj;
-            uint32_t n_fired = 0;
-            p->d.update(&pv, 0, p->d.n, &ctx, p->spk_index, p->spk_count, &n_fired);
-            if (n_fired) {
-                for (uint32_t j = 0; j < n_fired; j++) p->total += p->spk_count[j];
-                if (p->d.record_spikes) {
-                    int rc = log_spikes(p, step + 1, n_fired);
-                    if (rc) return rc;
+    const uint64_t first = e->step;
+    int err = SF_OK;
+    if (e->n_threads == 1) {
+        for (uint64_t s = 0; s < n_steps && !err; s++) {
+            const uint64_t step = first + s;
+            const uint32_t slot = (uint32_t)(step % e->n_slots);
+            update_phase(e, step, slot, 0);
+            err = bookkeeping(e, step);
+            deliver_phase(e, slot, 0);
+        }
+    }
+#ifdef _OPENMP
+    else {
+#pragma omp parallel num_threads(e->n_threads)
+        {
+            const uint32_t tid = (uint32_t)omp_get_thread_num();
+            for (uint64_t s = 0; s < n_steps; s++) {
+                const uint64_t step = first + s;
+                const uint32_t slot = (uint32_t)(step % e->n_slots);
+                update_phase(e, step, slot, tid);
+#pragma omp barrier
+                if (tid == 0) {
+                    int rc = bookkeeping(e, step);
+                    if (rc) err = rc;
                 }
-                deliver(e, p, n_fired, slot);
+                deliver_phase(e, slot, tid);
+#pragma omp barrier
+                if (err) break;   /* every thread reads err after the same barrier */
             }
         }
-        e->step = step + 1;
-        sample(e, e->step);
     }
-    return SF_OK;
+#endif
+    e->step = first + n_steps;
+    return err;
 }
 
 uint64_t sf_engine_spike_count(const sf_engine *e, uint32_t pop) {

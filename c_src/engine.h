@@ -35,6 +35,10 @@ typedef struct sf_pop_desc {
 
 /* A block of synapses from one population to another, onto one receptor, as rows per
  * presynaptic neuron (CSR): row i spans [row_ptr[i], row_ptr[i+1]).
+ * With several threads, the neurons of every population are split into contiguous ranges
+ * (sf_engine_thread_range) and each block holds only the synapses onto one thread's range,
+ * so threads never write the same ring-buffer entries, and every target sums its inputs in
+ * the same order whatever the thread count (bitwise identical results).
  * Weights come in one of two forms: exact, as a 16-bit index per synapse into a table of
  * doubles (when the block has at most 65536 distinct weights, e.g. homogeneous weights),
  * or as one float per synapse (weight_table == NULL). */
@@ -42,7 +46,8 @@ typedef struct sf_block_desc {
     uint32_t pre;
     uint32_t post;
     uint32_t receptor;
-    uint32_t reserved;
+    uint32_t thread;               /* the thread that delivers it: all its targets lie in
+                                      that thread's range of the post population */
     const uint64_t *row_ptr;       /* n_pre + 1 */
     const uint32_t *post_index;    /* per synapse */
     const uint16_t *delay;         /* per synapse, in time steps, 1 .. n_slots - 1 */
@@ -90,6 +95,9 @@ SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_
 SF_API int sf_engine_run(sf_engine *e, uint64_t n_steps);
 SF_API uint64_t sf_engine_step(const sf_engine *e);
 SF_API void sf_engine_set_step(sf_engine *e, uint64_t step);
+/* Grow the ring buffers to n_slots (longer delays), keeping the spikes in flight. */
+SF_API int sf_engine_resize_slots(sf_engine *e, uint32_t n_slots);
+SF_API uint32_t sf_engine_slots(const sf_engine *e);
 /* Clear all spikes in flight (reset). */
 SF_API void sf_engine_clear_ring(sf_engine *e);
 /* Spikes recorded since the last take: count, then copy out (and forget). */
@@ -97,6 +105,11 @@ SF_API uint64_t sf_engine_spike_count(const sf_engine *e, uint32_t pop);
 SF_API void sf_engine_take_spikes(sf_engine *e, uint32_t pop, uint64_t *steps, uint32_t *index);
 /* Total spikes emitted by a population since creation (diagnostics). */
 SF_API uint64_t sf_engine_total_spikes(const sf_engine *e, uint32_t pop);
+/* Neurons [begin, end) of a population of n handled by thread t of n_threads. */
+SF_API void sf_engine_thread_range(uint32_t n, uint32_t n_threads, uint32_t t, uint32_t *begin,
+                                   uint32_t *end);
+/* Threads the engine will really use (1 if built without OpenMP). */
+SF_API uint32_t sf_engine_threads(const sf_engine *e);
 
 #define SF_OK 0
 #define SF_ERR_NOMEM (-1)

@@ -171,3 +171,79 @@ def test_runs_are_deterministic_and_split_runs_equal_one_run():
     assert all(np.array_equal(a, b) for a, b in zip(whole, split))
     other = _spikes([300.0], seed=4)
     assert not all(np.array_equal(a, b) for a, b in zip(whole, other))
+
+
+def _threaded(threads, t_stop=300.0):
+    sim.setup(timestep=0.1, threads=threads, rng_seed=11)
+    try:
+        src = sim.Population(50, sim.SpikeSourcePoisson(rate=40.0))
+        exc = sim.Population(120, sim.IF_curr_exp(i_offset=0.3, tau_refrac=2.0))
+        inh = sim.Population(37, sim.IF_curr_exp(i_offset=0.2))
+        rng = sim.NumpyRNG(5)
+        sim.Projection(src, exc, sim.FixedProbabilityConnector(0.2, rng=rng),
+                       sim.StaticSynapse(weight=sim.RandomDistribution("uniform", (0.2, 1.0),
+                                                                       rng=rng), delay=1.0))
+        sim.Projection(exc, inh + exc, sim.FixedProbabilityConnector(0.1, rng=rng),
+                       sim.StaticSynapse(weight=0.3, delay=sim.RandomDistribution(
+                           "uniform", (0.5, 3.0), rng=rng)), receptor_type="excitatory")
+        sim.Projection(inh, exc, sim.FixedProbabilityConnector(0.3, rng=rng),
+                       sim.StaticSynapse(weight=-0.9, delay=0.7), receptor_type="inhibitory")
+        exc.record(["spikes", "v", "isyn_inh"])
+        inh.record("spikes")
+        sim.run(t_stop)
+        seg = exc.get_data().segments[0]
+        return ([np.asarray(s) for s in seg.spiketrains],
+                {a.name: np.asarray(a) for a in seg.analogsignals},
+                sum(len(s) for s in inh.get_data().segments[0].spiketrains))
+    finally:
+        sim.end()
+
+
+def test_results_identical_for_any_thread_count():
+    one = _threaded(1)
+    assert sum(len(s) for s in one[0]) > 100 and one[2] > 20
+    for threads in (2, 3):
+        other = _threaded(threads)
+        assert all(np.array_equal(a, b) for a, b in zip(one[0], other[0]))
+        for name in one[1]:
+            assert np.array_equal(one[1][name], other[1][name]), name  # bitwise
+        assert one[2] == other[2]
+
+
+def test_changed_weights_take_effect_once():
+    """Projection.set between runs replaces the engine's rows (no double delivery)."""
+    sim.setup(timestep=0.1)
+    try:
+        src = sim.Population(1, sim.SpikeSourceArray(spike_times=[5.0, 25.0]))
+        cell = sim.Population(1, sim.IF_curr_exp(tau_syn_E=1e6, v_thresh=1e6))
+        prj = sim.Projection(src, cell, sim.AllToAllConnector(),
+                             sim.StaticSynapse(weight=0.25, delay=1.0))
+        cell.record("isyn_exc")
+        sim.run(20.0)
+        prj.set(weight=0.5)
+        sim.run(20.0)
+        isyn = np.asarray(cell.get_data().segments[0].filter(name="isyn_exc")[0]).ravel()
+        # tau_syn_E huge: the current is a step function of the weights received
+        assert isyn[59] == 0.0 and isyn[60] == pytest.approx(0.25, abs=1e-9)
+        assert isyn[260] == pytest.approx(0.25 * np.exp(-20.0 / 1e6) + 0.5, abs=1e-9)
+    finally:
+        sim.end()
+
+
+def test_longer_delay_set_between_runs_keeps_spikes_in_flight():
+    """Raising a delay beyond the ring buffer's reach grows it, keeping pending input."""
+    sim.setup(timestep=0.1)
+    try:
+        src = sim.Population(1, sim.SpikeSourceArray(spike_times=[9.0, 15.0]))
+        cell = sim.Population(1, sim.IF_curr_exp(tau_syn_E=1e6, v_thresh=1e6))
+        prj = sim.Projection(src, cell, sim.AllToAllConnector(),
+                             sim.StaticSynapse(weight=0.25, delay=2.0))
+        cell.record("isyn_exc")
+        sim.run(10.0)               # the 9 ms spike is in flight (arrives at 11 ms)
+        prj.set(delay=7.5)
+        sim.run(30.0)
+        isyn = np.asarray(cell.get_data().segments[0].filter(name="isyn_exc")[0]).ravel()
+        assert isyn[109] == 0.0 and isyn[110] > 0.2499      # arrived at 11.0 ms
+        assert isyn[224] < 0.26 and isyn[225] > 0.4999     # 15 + 7.5 = 22.5 ms
+    finally:
+        sim.end()

@@ -45,6 +45,21 @@ def compiler() -> list[str]:
     return shlex.split(cc)
 
 
+@functools.lru_cache(maxsize=None)
+def openmp_flags() -> tuple[str, ...]:
+    """("-fopenmp",) if the compiler builds and links OpenMP code, else ()."""
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "omp.c"
+        src.write_text("#include <omp.h>\nint f(void) { return omp_get_max_threads(); }\n")
+        try:
+            proc = subprocess.run(compiler() + ["-fopenmp", "-fPIC", "-shared", "-o",
+                                                str(Path(d) / "omp.so"), str(src)],
+                                  capture_output=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            return ()
+        return ("-fopenmp",) if proc.returncode == 0 else ()
+
+
 def flags() -> list[str]:
     extra = shlex.split(os.environ.get("SPINNFRAME_CFLAGS", ""))
     return BASE_FLAGS + extra
@@ -61,14 +76,14 @@ def _compiler_identity(cc: tuple[str, ...]) -> str:
 
 
 def build(name: str, source: str, depends: list[Path], cache: Path,
-          what: str) -> Path:
+          what: str, extra_flags: list[str] | None = None) -> Path:
     """Compile ``source`` (C text) into ``cache/<name>-<hash>.so`` unless already there.
 
     ``depends`` lists the files ``source`` includes (their contents enter the key);
     ``what`` names the thing being built in error messages (e.g. the model and plugin).
     """
     cc = compiler()
-    fl = flags()
+    fl = flags() + list(extra_flags or [])
     h = hashlib.sha256()
     h.update(source.encode())
     for f in sorted(set(depends)):
@@ -85,6 +100,8 @@ def build(name: str, source: str, depends: list[Path], cache: Path,
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache)
     os.close(fd)
     cmd = cc + fl + ["-I", str(include_dir()), "-o", tmp, str(src), "-lm"]
+    if "-fopenmp" in fl:
+        cmd.append("-fopenmp")
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:

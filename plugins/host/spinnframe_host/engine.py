@@ -8,6 +8,7 @@ and parameter changes.
 from __future__ import annotations
 
 import ctypes as C
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 from . import compiler
 
 ENGINE_ABI = 1
+#: Delays are stored per synapse as uint16 time steps.
+MAX_DELAY_STEPS = 65535
 #: Largest number of steps per engine call: bounds recording buffers, keeps Ctrl-C and
 #: progress reports responsive.
 MAX_CHUNK_STEPS = 10000
@@ -91,7 +94,8 @@ def engine_library(cache: Path) -> C.CDLL:
     src_dir = include_dir()
     deps = [src_dir / "engine.c", src_dir / "engine.h", src_dir / "spinnframe_kernel.h"]
     source = f'#include "{(src_dir / "engine.c").as_posix()}"\n'
-    path = compiler.build("engine", source, deps, cache, "the spinnframe host engine")
+    path = compiler.build("engine", source, deps, cache, "the spinnframe host engine",
+                          extra_flags=list(compiler.openmp_flags()))
     lib = _engine_libs.get(path)
     if lib is None:
         lib = C.CDLL(str(path))
@@ -117,6 +121,11 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_spike_count.restype = C.c_uint64
         lib.sf_engine_spike_count.argtypes = [C.c_void_p, C.c_uint32]
         lib.sf_engine_take_spikes.argtypes = [C.c_void_p, C.c_uint32, C.c_void_p, C.c_void_p]
+        lib.sf_engine_resize_slots.argtypes = [C.c_void_p, C.c_uint32]
+        lib.sf_engine_slots.restype = C.c_uint32
+        lib.sf_engine_slots.argtypes = [C.c_void_p]
+        lib.sf_engine_threads.restype = C.c_uint32
+        lib.sf_engine_threads.argtypes = [C.c_void_p]
         _engine_libs[path] = lib
     return lib
 
@@ -219,25 +228,31 @@ def pack_parameters(spec, params: dict, params_dtype) -> tuple[np.ndarray, np.nd
 WEIGHT_TABLE_MAX = 65536
 
 
-def pack_block(p_ir, n_pre: int, dt: float):
-    """CSR rows for one ProjectionIR: (row_ptr, post_index, delay_steps, weights) where
-    weights is ``(None, index uint16, table float64)`` when there are few distinct weights
-    (exact), else ``(float32 per synapse, None, None)``."""
-    order = np.argsort(p_ir.pre_index, kind="stable")
-    pre = p_ir.pre_index[order]
-    counts = np.bincount(pre, minlength=n_pre)
+def weight_format(weights: np.ndarray):
+    """Choose the weight storage of one projection: exact (uint16 index into a table of
+    doubles) when it has at most WEIGHT_TABLE_MAX distinct weights, else float32. Chosen per
+    projection, not per thread block, so results do not depend on the thread count."""
+    table, index = np.unique(weights, return_inverse=True)
+    if len(table) <= WEIGHT_TABLE_MAX:
+        return table.astype(np.float64), index.ravel().astype(np.uint16)
+    return None, None
+
+
+def pack_block(p_ir, n_pre: int, dt: float, keep=None, table=None, index=None):
+    """CSR rows for (a subset ``keep`` of) one ProjectionIR:
+    (row_ptr, post_index, delay_steps, (float32 weights | None, weight index | None, table))."""
+    sel = np.arange(len(p_ir.pre_index)) if keep is None else np.flatnonzero(keep)
+    order = sel[np.argsort(p_ir.pre_index[sel], kind="stable")]
+    counts = np.bincount(p_ir.pre_index[order], minlength=n_pre)
     row_ptr = np.zeros(n_pre + 1, np.uint64)
     np.cumsum(counts, out=row_ptr[1:])
     post = np.ascontiguousarray(p_ir.post_index[order], dtype=np.uint32)
     steps = np.floor(p_ir.delay[order] / dt + 0.5)
     delay = np.ascontiguousarray(np.maximum(steps, 1), dtype=np.uint16)
-    w = p_ir.weight[order]
-    table, index = np.unique(w, return_inverse=True)
-    if len(table) <= WEIGHT_TABLE_MAX:
-        weights = (None, np.ascontiguousarray(index.ravel(), dtype=np.uint16),
-                   np.ascontiguousarray(table, dtype=np.float64))
+    if table is None:
+        weights = (np.ascontiguousarray(p_ir.weight[order], dtype=np.float32), None, None)
     else:
-        weights = (np.ascontiguousarray(w, dtype=np.float32), None, None)
+        weights = (None, np.ascontiguousarray(index[order]), table)
     return row_ptr, post, delay, weights
 
 
@@ -262,6 +277,9 @@ class HostBackend:
 
     def __init__(self, state):
         self.options = dict(state.options)
+        if state.threads > 1 and not compiler.openmp_flags():
+            warnings.warn(f"setup(threads={state.threads}): the C compiler has no OpenMP "
+                          f"support, so the engine runs on one thread", stacklevel=3)
         self.cache = compiler.cache_dir(self.options.get("cache_dir"))
         self.lib = engine_library(self.cache)
         self.engine = None
@@ -278,19 +296,14 @@ class HostBackend:
         if self.engine is not None:
             self.lib.sf_engine_free(self.engine)
             self.engine = None
-        max_steps = 1
-        for prj in net.projections:
-            if len(prj.delay):
-                max_steps = max(max_steps, int(np.floor(prj.delay.max() / net.dt + 0.5)))
-        if max_steps > 65535:
-            raise EngineError(f"delays longer than 65535 time steps are not supported "
-                              f"(got {max_steps} steps)")
-        n_slots = max_steps + 1
+        n_slots = self._slots_needed(net)
+        threads = net.threads if compiler.openmp_flags() else 1
         eng = self.lib.sf_engine_new(net.dt, n_slots, len(net.populations),
-                                     len(net.projections), net.threads)
+                                     len(net.projections) * threads, threads)
         if not eng:
             raise EngineError("could not create the engine (out of memory?)")
         self.engine = eng
+        self.threads = self.lib.sf_engine_threads(eng)
         self.keep = []
         self.pops = []
         for p_ir, lib in zip(net.populations, libs):
@@ -302,14 +315,37 @@ class HostBackend:
         self.projection_versions = [p.version for p in net.projections]
         self.lib.sf_engine_set_step(self.engine, 0)
 
+    @staticmethod
+    def _slots_needed(net) -> int:
+        """Ring-buffer slots for the longest delay in the network (in steps) + 1."""
+        max_steps = 1
+        for prj in net.projections:
+            if len(prj.delay):
+                max_steps = max(max_steps, int(np.floor(prj.delay.max() / net.dt + 0.5)))
+        if max_steps > MAX_DELAY_STEPS:
+            raise EngineError(f"delays longer than {MAX_DELAY_STEPS} time steps are not "
+                              f"supported (got {max_steps} steps)")
+        return max_steps + 1
+
     def _set_block(self, b, prj, net):
+        """Engine blocks b*T .. b*T+T-1: the synapses of projection b onto each thread's
+        range of the post population."""
         n_pre = net.populations[prj.pre].size
-        row_ptr, post, delay, (weight, w_index, w_table) = pack_block(prj, n_pre, net.dt)
-        self.keep.extend([row_ptr, post, delay, weight, w_index, w_table])
-        desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, 0, _ptr(row_ptr), _ptr(post),
-                         _ptr(delay), _ptr(weight), _ptr(w_index), _ptr(w_table))
-        self._check(self.lib.sf_engine_set_block(self.engine, b, C.byref(desc)),
-                    f"projection {prj.label!r}")
+        n_post = net.populations[prj.post].size
+        table, index = weight_format(prj.weight)
+        T = self.threads
+        bounds = [(n_post * t) // T for t in range(T + 1)]
+        for t in range(T):
+            keep = None if T == 1 else (prj.post_index >= bounds[t]) & (
+                prj.post_index < bounds[t + 1])
+            row_ptr, post, delay, (weight, w_index, w_table) = pack_block(
+                prj, n_pre, net.dt, keep, table, index)
+            self.keep.extend([row_ptr, post, delay, weight, w_index, w_table])
+            desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, t, _ptr(row_ptr),
+                             _ptr(post), _ptr(delay), _ptr(weight), _ptr(w_index),
+                             _ptr(w_table))
+            self._check(self.lib.sf_engine_set_block(self.engine, b * T + t, C.byref(desc)),
+                        f"projection {prj.label!r}")
 
     def _upload_params(self, k: int, p_ir, first: bool = False) -> None:
         pop = self.pops[k]
@@ -355,6 +391,8 @@ class HostBackend:
             self.lib.sf_engine_set_seed(self.engine, k, p_ir.seed)
         versions = [p.version for p in net.projections]
         if versions != self.projection_versions:
+            self._check(self.lib.sf_engine_resize_slots(self.engine, self._slots_needed(net)),
+                        "longer delays")
             for b, prj in enumerate(net.projections):
                 if versions[b] != self.projection_versions[b]:
                     self._set_block(b, prj, net)
