@@ -47,6 +47,8 @@ class StaticSynapse(std_synapses.StaticSynapse):
         return state.min_delay
 
 
+#: Longest delay in time steps (delays are stored as 16-bit step counts).
+MAX_DELAY_STEPS = 65535
 #: Synapse types this build supports, for error messages.
 SUPPORTED_SYNAPSES = ("StaticSynapse",)
 #: Connection attributes of the supported synapse types.
@@ -377,6 +379,11 @@ class Projection(common.Projection):
             bad = ~np.isfinite(delay) | (delay < lo - tol)
             if hi is not None:
                 bad |= delay > hi + tol
+            # engines store delays as 16-bit step counts
+            longest = MAX_DELAY_STEPS * dt
+            bad |= delay > longest + tol
+            if hi is None and (delay > longest + tol).any():
+                hi = longest
             if bad.any():
                 d = delay[bad][0]
                 upper = f"{hi:g}" if hi is not None else "unbounded"
@@ -465,12 +472,6 @@ class Projection(common.Projection):
         self._store(new.get("weight", self._weight), new.get("delay", self._delay))
         self._version += 1
         self._ir_cache = None
-        # The host engine's sf_engine_set_block() appends the block to the presynaptic
-        # population's outgoing list every time it is called, so re-uploading a changed
-        # block (what a version change triggers) delivers its spikes twice; it also never
-        # grows the ring buffers for longer delays. Until that is fixed, a change of weights
-        # or delays rebuilds the engine (spikes in flight at this moment are dropped).
-        state.structure_version += 1
 
     def _set_values(self, name: str, value) -> np.ndarray:
         n = len(self)
