@@ -94,6 +94,18 @@ typedef struct sf_sequence {
     uint32_t length;
 } sf_sequence;
 
+#ifndef SPINNFRAME_FIXED_POINT
+/* A duration (ms) as whole time steps, rounded as NEST's grid-based models round
+ * refractory periods: to NEST's time resolution of 1 us, then up to whole steps
+ * (2.04 ms at dt = 0.1 gives 21 steps). Kernels use it so that their refractory periods
+ * agree with NEST's for every value, not only for multiples of dt. */
+static inline int32_t sf_duration_steps(double ms, double dt) {
+    const long long tics = llround(ms * 1000.0), per_step = llround(dt * 1000.0);
+    if (per_step <= 0 || tics <= 0) return 0;
+    return (int32_t)((tics + per_step - 1) / per_step);
+}
+#endif
+
 /* ---- Random numbers: counter-seeded, one stream per neuron --------------------------- */
 /* Deterministic for a given seed whatever the thread count: each neuron owns its stream. */
 

@@ -85,3 +85,26 @@ def test_random_network_rate_within_5_percent_of_nest(tmp_path):
     assert abs(np.mean(inh) / nest["rate_inh"].mean() - 1) < 0.05
     # and the realisation spread is of the same size
     assert 0.5 < np.std(totals) / np.std(nest["total_spike_count"]) < 2.0
+
+
+# Refractory steps NEST 3.10 uses for t_ref at dt = 0.1 (measured; tests/reference/
+# README_if_curr.md): t_ref rounded to 1 us, then up to whole steps.
+NEST_REFRACTORY_STEPS = {0.1: 1, 0.14: 2, 0.15: 2, 0.16: 2, 0.21: 3, 0.25: 3, 2.0: 20,
+                         2.04: 21, 2.05: 21}
+
+
+@pytest.mark.parametrize("model", ["IF_curr_exp", "IF_curr_alpha", "IF_curr_delta"])
+def test_refractory_period_rounded_as_nest(model):
+    import spinnframe.pyNN as sim
+    sim.setup(timestep=0.1)
+    try:
+        taus = list(NEST_REFRACTORY_STEPS)
+        pop = sim.Population(len(taus), getattr(sim, model)(i_offset=1000.0, tau_refrac=taus))
+        pop.record("spikes")
+        sim.run(20.0)
+        for tau, st in zip(taus, pop.get_data().segments[0].spiketrains):
+            isi = np.diff(np.asarray(st))
+            # driven this hard, the neuron fires in the first step after refractoriness
+            np.testing.assert_allclose(isi, (NEST_REFRACTORY_STEPS[tau] + 1) * 0.1, atol=1e-9)
+    finally:
+        sim.end()

@@ -6,7 +6,7 @@ Equations (v in mV, currents in nA, cm in nF, times in ms)::
     d isyn_x/dt   = -isyn_x / tau_syn_X,     a spike of weight w adds w to isyn_X
 
 When v >= v_thresh the neuron spikes, v is set to v_reset and held there for tau_refrac
-(rounded to whole time steps). Integration is exact (Rotter & Diesmann 1999), with the same
+(rounded up to whole time steps, as NEST does). Integration is exact (Rotter & Diesmann 1999), with the same
 update order as NEST's iaf_psc_exp, whose results it reproduces: the membrane is advanced
 with the currents at the start of the step, then the currents decay and take up the spikes
 arriving at the end of the step, then the threshold is checked.

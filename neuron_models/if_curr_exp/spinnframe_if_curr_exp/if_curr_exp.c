@@ -21,7 +21,7 @@ static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_co
     d->p21_inh = psc_exp_propagator(p->tau_syn_I, p->tau_m, p->cm, h);
     d->p11_exc = exp(-h / p->tau_syn_E);
     d->p11_inh = exp(-h / p->tau_syn_I);
-    d->refrac_steps = (int32_t)floor(p->tau_refrac / h + 0.5);
+    d->refrac_steps = sf_duration_steps(p->tau_refrac, h);
 }
 
 static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
