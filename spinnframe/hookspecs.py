@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pluggy
 
-from .specs import BackendSpec, NeuronModelSpec
+from .specs import BackendSpec, CurrentSourceSpec, NeuronModelSpec, StructureSpec
 
 hookspec = pluggy.HookspecMarker("spinnframe")
 
@@ -42,4 +42,28 @@ def spinnframe_backends() -> list[BackendSpec]:
     with the simulator state and returns an object with the methods of
     :class:`spinnframe.backend.Backend`; it receives the network as a
     :class:`spinnframe.ir.Network` and never touches Population internals.
+    """
+
+
+@hookspec
+def spinnframe_current_sources() -> list[CurrentSourceSpec]:
+    """Return the current sources (electrodes) this plugin provides.
+
+    A :class:`~spinnframe.specs.CurrentSourceSpec` declares the source's parameters (PyNN
+    names, units, defaults, valid ranges; ``kind="sequence"`` for lists such as the times
+    and amplitudes of a step current), its internal state, and the path of its C kernel,
+    which computes the amplitude injected during each time step. spinnframe generates the
+    PyNN class users write (``sim.DCSource(amplitude=0.5)``) with ``inject_into``,
+    parameter changes between runs, ``record()`` and ``get_data()``.
+    """
+
+
+@hookspec
+def spinnframe_structures() -> list[StructureSpec]:
+    """Return the spatial structures this plugin provides.
+
+    A :class:`~spinnframe.specs.StructureSpec` names a structure class derived from
+    :class:`pyNN.space.BaseStructure`; users get it as ``sim.<name>`` and pass an instance
+    to ``Population(..., structure=...)``. Positions it generates are used by
+    ``Population.positions``, ``nearest`` and distance-dependent connectors and weights.
     """

@@ -21,7 +21,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginError
-from .specs import BackendSpec, NeuronModelSpec
+from .specs import BackendSpec, CurrentSourceSpec, NeuronModelSpec, StructureSpec
 
 ENTRY_POINT_GROUP = "spinnframe"
 STRICT_ENV = "SPINNFRAME_STRICT_PLUGINS"
@@ -69,6 +69,8 @@ class PluginManager:
         self.plugins: dict[str, PluginInfo] = {}
         self.neuron_models: dict[str, Provided] = {}
         self.backends: dict[str, Provided] = {}
+        self.current_sources: dict[str, Provided] = {}
+        self.structures: dict[str, Provided] = {}
 
     # -- loading ----------------------------------------------------------------------
     def _iter_entry_points(self):
@@ -115,9 +117,14 @@ class PluginManager:
 
     def _collect(self, name: str, plugin) -> dict[str, tuple[str, ...]]:
         """Call one plugin's hooks and add what they return to the registries."""
-        found = {"neuron models": [], "backends": []}
-        hooks = (("spinnframe_neuron_models", NeuronModelSpec, self.neuron_models, "neuron models"),
-                 ("spinnframe_backends", BackendSpec, self.backends, "backends"))
+        hooks = (
+            ("spinnframe_neuron_models", NeuronModelSpec, self.neuron_models, "neuron models"),
+            ("spinnframe_backends", BackendSpec, self.backends, "backends"),
+            ("spinnframe_current_sources", CurrentSourceSpec, self.current_sources,
+             "current sources"),
+            ("spinnframe_structures", StructureSpec, self.structures, "structures"),
+        )
+        found = {label: [] for _, _, _, label in hooks}
         staged = []
         for hook, cls, registry, label in hooks:
             impl = getattr(plugin, hook, None)
@@ -148,6 +155,22 @@ class PluginManager:
             raise KeyError(f"no neuron model {name!r} is installed; installed models: "
                            f"{', '.join(sorted(self.neuron_models)) or 'none'}") from None
 
+    def current_source(self, name: str) -> CurrentSourceSpec:
+        self.load()
+        try:
+            return self.current_sources[name].spec
+        except KeyError:
+            raise KeyError(f"no current source {name!r} is installed; installed: "
+                           f"{', '.join(sorted(self.current_sources)) or 'none'}") from None
+
+    def structure(self, name: str) -> StructureSpec:
+        self.load()
+        try:
+            return self.structures[name].spec
+        except KeyError:
+            raise KeyError(f"no structure {name!r} is installed; installed: "
+                           f"{', '.join(sorted(self.structures)) or 'none'}") from None
+
     def backend(self, name: str) -> BackendSpec:
         self.load()
         try:
@@ -159,7 +182,8 @@ class PluginManager:
 
     def provider(self, kind: str, name: str) -> PluginInfo:
         self.load()
-        registry = {"neuron_model": self.neuron_models, "backend": self.backends}[kind]
+        registry = {"neuron_model": self.neuron_models, "backend": self.backends,
+                    "current_source": self.current_sources, "structure": self.structures}[kind]
         return self.plugins[registry[name].plugin]
 
 

@@ -177,3 +177,45 @@ class BackendSpec:
     name: str = attrs.field(validator=_identifier)
     factory: Callable[..., Any]
     description: str = ""
+
+
+@attrs.frozen
+class CurrentSourceSpec:
+    """A current source (electrode) model: declared like a neuron model, with a C kernel.
+
+    The kernel implements ``sf_prepare`` (derived constants), ``sf_start`` (at the start of
+    every run; the source positions itself in time) and ``sf_current``, which returns the
+    amplitude (nA) the source injects during one time step. One amplitude per source and
+    step is computed and added to the input of every target cell.
+    """
+
+    name: str = attrs.field(validator=_identifier)
+    parameters: tuple[Parameter, ...] = attrs.field(converter=tuple)
+    kernel: Path = attrs.field(converter=Path)
+    state: tuple[StateVariable, ...] = attrs.field(converter=tuple, default=())
+    derived: tuple[Derived, ...] = attrs.field(converter=tuple, default=())
+    pynn_base: type | None = None
+    description: str = ""
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @property
+    def public_state(self) -> tuple[StateVariable, ...]:
+        return tuple(s for s in self.state if s.public)
+
+
+@attrs.frozen
+class StructureSpec:
+    """A spatial structure users can give to a Population (``sim.<name>(...)``).
+
+    ``cls`` is the structure class, a subclass of :class:`pyNN.space.BaseStructure`
+    (providing ``generate_positions(n)``), so PyNN's distance-dependent machinery works.
+    """
+
+    name: str = attrs.field(validator=_identifier)
+    cls: type
+    description: str = ""

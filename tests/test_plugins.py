@@ -164,3 +164,43 @@ def test_hooks_are_called_through_pluggy():
     backends = [s.name for specs in mgr.pm.hook.spinnframe_backends() for s in specs]
     assert {"IF_curr_exp", "SpikeSourceArray", "SpikeSourcePoisson"} <= set(models)
     assert backends == ["host"]
+
+
+EXTRA_HOOKS = textwrap.dedent("""
+    from pathlib import Path
+    from pyNN.space import Line
+    from spinnframe import hookimpl
+    from spinnframe.specs import CurrentSourceSpec, Parameter, StructureSpec
+
+    class MyLine(Line):
+        pass
+
+    @hookimpl
+    def spinnframe_current_sources():
+        return [CurrentSourceSpec(name="MyDC", parameters=[Parameter("amplitude", "nA", 1.0)],
+                                  kernel=Path(__file__).with_name("my_dc.c"))]
+
+    @hookimpl
+    def spinnframe_structures():
+        return [StructureSpec(name="MyLine", cls=MyLine)]
+""")
+
+
+def test_current_source_and_structure_hooks_register(monkeypatch, tmp_path):
+    """A plugin implementing spinnframe_current_sources and spinnframe_structures is
+    registered, and duplicates are refused like model names."""
+    (tmp_path / "sf_extra_hooks.py").write_text(EXTRA_HOOKS)
+    (tmp_path / "sf_extra_hooks2.py").write_text(EXTRA_HOOKS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mgr = PluginManager([ep("extra", "sf_extra_hooks")])
+    mgr.load()
+    assert mgr.current_source("MyDC").parameters[0].name == "amplitude"
+    assert mgr.structure("MyLine").cls.__name__ == "MyLine"
+    assert mgr.plugins["extra"].provides == {
+        "neuron models": (), "backends": (), "current sources": ("MyDC",),
+        "structures": ("MyLine",)}
+    with pytest.raises(KeyError, match="no structure 'Nope'.*MyLine"):
+        mgr.structure("Nope")
+    dup = PluginManager([ep("extra", "sf_extra_hooks"), ep("extra2", "sf_extra_hooks2")])
+    with pytest.raises(PluginError, match="current source 'MyDC'.*'extra' and 'extra2'"):
+        dup.load()

@@ -5,7 +5,7 @@ get/set/initialize with scalars, arrays, random distributions and functions, des
 get_data as neo). Here we add what a simulator supplies: parameter and state storage laid
 out from the model declaration, value checks, the simulator lifecycle, and sPyNNaker's
 extras (placement constraints, atoms per core, spinnaker_get_data, set_state,
-current_values).
+current_values, index_to_id).
 
 Storage lives on the root Population: ``_params`` (name -> full-size array),
 ``_state`` (structured array in the kernel's layout; the engine updates it in place during
@@ -15,13 +15,18 @@ a run) and ``_initial`` (name -> array, restored on reset). Views read and write
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from typing import Any
 
+import neo
 import numpy as np
+from neo.io.baseio import BaseIO
 from lazyarray import larray
-from pyNN import common, errors
-from pyNN.parameters import ParameterSpace, Sequence, simplify
+from pyNN import common, descriptions, errors
+from pyNN.parameters import LazyArray, ParameterSpace, Sequence
+from pyNN.parameters import simplify as _simplify_numbers
+from pyNN.random import RandomDistribution
 
 from .. import models
 from ..errors import RecordingError
@@ -29,7 +34,7 @@ from ..recording.recorder import Recorder
 from ..simulator import ID as _BaseID
 from ..simulator import live, state
 from .. import simulator
-from .indexing import base_indices
+from .indexing import base_indices, resolve
 
 logger = logging.getLogger("spinnframe")
 
@@ -44,6 +49,126 @@ def _spec_or_error(celltype):
             f"types from spinnframe.pyNN (e.g. sim.IF_curr_exp); installed models are listed "
             f"by `spinnframe plugins`.")
     return spec
+
+
+# -- helpers shared by populations, views and assemblies ----------------------------------
+
+class ReceptorTypes(tuple):
+    """Receptor types, a tuple that calling returns: PyNN has ``receptor_types`` as a
+    property, sPyNNaker as a method, so ``p.receptor_types`` and ``p.receptor_types()``
+    both work."""
+
+    def __call__(self):
+        return self
+
+
+def _simplify(values):
+    """A homogeneous array as its single value (PyNN's ``get(..., simplify=True)``);
+    also for arrays of Sequences (spike times), which PyNN's helper cannot compare."""
+    arr = np.asarray(values)
+    if arr.ndim != 1 or len(arr) == 0:
+        return values
+    if arr.dtype != object:
+        return _simplify_numbers(arr)
+    first = arr[0]
+    return first if all(bool(np.all(v == first)) for v in arr[1:]) else values
+
+
+def _python_value(value):
+    """A numpy scalar as the Python number; other values (e.g. Sequence) as they are."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _positions_of_ids(cells, ids, where: str):
+    """Positions in the ID array ``cells`` of ``ids``: an int for one ID, an array for an
+    iterable (a PopulationView stands for its cells). IndexError names an ID not there."""
+    if isinstance(ids, (common.BasePopulation, common.Assembly)):
+        ids = ids.all_cells
+    scalar = not np.iterable(ids)
+    wanted = np.atleast_1d(np.asarray(ids if scalar else list(ids), dtype=np.int64))
+    cells = np.asarray(cells, dtype=np.int64)
+    order = np.argsort(cells, kind="stable")
+    ordered = cells[order]
+    pos = np.clip(np.searchsorted(ordered, wanted), 0, max(len(cells) - 1, 0))
+    found = ordered[pos] == wanted if len(cells) else np.zeros(len(wanted), bool)
+    if not found.all():
+        raise IndexError(f"ID {wanted[~found][0]} is not in {where} (its IDs: "
+                         f"{_describe_ids(cells)})")
+    result = order[pos]
+    return int(result[0]) if scalar else result
+
+
+def _describe_ids(cells) -> str:
+    cells = np.sort(np.asarray(cells, dtype=np.int64))
+    if len(cells) and cells[-1] - cells[0] + 1 == len(cells):
+        return f"{cells[0]}..{cells[-1]}"
+    return ", ".join(str(c) for c in cells[:10]) + (", ..." if len(cells) > 10 else "")
+
+
+def _ids_at(obj, index):
+    """``obj.all_cells`` at ``index`` (an int or an iterable of ints, 0 <= index < size)."""
+    scalar = not np.iterable(index)
+    idx = np.atleast_1d(np.asarray(index if scalar else list(index)))
+    if idx.size and idx.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers, got {index!r}")
+    idx = idx.astype(np.int64)
+    bad = (idx < 0) | (idx >= obj.size)
+    if bad.any():
+        raise IndexError(f"index {idx[bad][0]} is out of range for {obj.label!r}, which has "
+                         f"{obj.size} cells (indices 0..{obj.size - 1})")
+    cells = obj.all_cells
+    return cells[int(idx[0])] if scalar else cells[idx]
+
+
+def _check_sample_size(obj, n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= obj.size:
+        raise ValueError(f"sample(n): n must be an integer from 1 to {obj.size} (the size of "
+                         f"{obj.label!r}), got {n!r}")
+    return int(n)
+
+
+#: File name extensions record(to_file=...) and write_data can write (neo IO classes).
+_DATA_FILE_EXTENSIONS = (".pkl", ".pickle", ".nix", ".h5", ".nwb", ".mat")
+
+
+def _data_destination(dest, what: str, required: bool = False):
+    """Where write_data or record(to_file=...) writes: a file name with an extension neo
+    can write, or a neo IO; None for none (None, or PyNN 0.7's True/False) unless
+    ``required``. Checked when given rather than when written (at end(), when the run's
+    data would be lost)."""
+    if (dest is None or isinstance(dest, bool)) and not required:
+        return None
+    if isinstance(dest, BaseIO):
+        return dest
+    if isinstance(dest, str):
+        if os.path.splitext(dest)[1] not in _DATA_FILE_EXTENSIONS:
+            raise ValueError(f"{what}: neo cannot write {dest!r}; use a file name ending in "
+                             f"{', '.join(_DATA_FILE_EXTENSIONS)}")
+        return dest
+    raise ValueError(f"{what} must be a file name or a neo IO, got {dest!r}")
+
+
+def _check_clear(clear: bool, what: str) -> None:
+    if clear:
+        state.check(f"{what}(clear=True)", mutating=True)
+
+
+def _no_current_sources(obj, current_source):
+    """inject(): PyNN's spike-source check, then the clear error while spinnframe has no
+    current sources."""
+    for p in getattr(obj, "populations", [obj]):
+        if not p.celltype.injectable:
+            raise TypeError(f"cannot inject current into {p.label!r}: "
+                            f"{p.celltype.__class__.__name__} is a spike source")
+    raise NotImplementedError(
+        f"cannot inject {type(current_source).__name__} into {obj.label!r}: spinnframe has "
+        f"no current sources yet. For a constant current set the cell type's i_offset "
+        f"parameter (where the model has one).")
+
+
+def _whole_population_only(view, what: str):
+    raise errors.InvalidParameterValueError(
+        f"{what} applies to whole Populations; call it on {view.grandparent.label!r}")
 
 
 class _StorageMixin:
@@ -78,7 +203,8 @@ class _StorageMixin:
         staged = {}
         for name, values in parameter_space.items():
             p = spec.parameter(name)
-            arr = np.asarray(values)
+            # (for a single cell PyNN may evaluate to a 0-d array)
+            arr = np.broadcast_to(np.asarray(values), (self.size,))
             if p.kind == "sequence":
                 arr = np.array([v if isinstance(v, Sequence) else Sequence(v) for v in arr],
                                dtype=object)
@@ -116,6 +242,39 @@ class _StorageMixin:
     def _index_array(self) -> np.ndarray:
         return np.arange(self._root.size)[self._indices]
 
+    # -- PyNN API with lifecycle checks ---------------------------------------------------
+    @live("set", mutating=True)
+    def set(self, **parameters):
+        return common.BasePopulation.set(self, **parameters)
+
+    @live("initialize", mutating=True)
+    def initialize(self, **initial_values):
+        return common.BasePopulation.initialize(self, **initial_values)
+
+    @live("get")
+    def get(self, parameter_names, gather=True, simplify=True):
+        """Values of one parameter (a name) or several (a list of names: a list of
+        values), one per cell; with ``simplify`` a homogeneous parameter is one value."""
+        values = common.BasePopulation.get(self, parameter_names, gather, simplify)
+        if not simplify:
+            return values
+        if isinstance(parameter_names, str):
+            return _simplify(values)
+        return [_simplify(v) for v in values]
+
+    @property
+    def initial_values(self) -> dict[str, LazyArray]:
+        """Initial values of the public state variables (a dict of LazyArrays): the values
+        given to initialize() (or the defaults), which reset() restores."""
+        state.check("initial_values", generation=self._root._generation)
+        root = self._root
+        return {name: LazyArray(np.array(values[self._indices], dtype=float))
+                for name, values in root._initial.items()}
+
+    @initial_values.setter
+    def initial_values(self, value):
+        pass  # PyNN's constructor assigns {}; the storage is Population._initial
+
     # -- sPyNNaker / PyNN extras shared by populations and views -------------------------
     @live("set_state", mutating=True)
     def set_state(self, **values: Any) -> None:
@@ -146,6 +305,28 @@ class _StorageMixin:
     def can_record(self, variable, location=None) -> bool:
         return variable in self.celltype.recordable
 
+    @property
+    def receptor_types(self) -> ReceptorTypes:
+        """The receptor types (synapse targets) of the cell type."""
+        return ReceptorTypes(self.celltype.receptor_types)
+
+    def index_to_id(self, index):
+        """The ID of the cell at ``index`` (an int), or the IDs at several (an array)."""
+        return _ids_at(self, index)
+
+    def id_to_local_index(self, id):
+        """As id_to_index: every cell is local (one process)."""
+        return self.id_to_index(id)
+
+    def is_local(self, id) -> bool:
+        """Whether the cell ``id`` (which must belong here) is on this MPI node: always."""
+        return bool(self._mask_local[self.id_to_index(id)])
+
+    def sample(self, n, rng=None):
+        """A PopulationView of ``n`` distinct cells drawn at random (with ``rng``, a
+        NumpyRNG, for a reproducible choice)."""
+        return common.BasePopulation.sample(self, _check_sample_size(self, n), rng)
+
     @live("record", mutating=True)
     def record(self, variables, to_file=None, sampling_interval=None, locations=None):
         if variables is not None:
@@ -160,26 +341,32 @@ class _StorageMixin:
             variables = names
             if sampling_interval is not None:
                 _check_sampling_interval(sampling_interval)
-        return common.BasePopulation.record(self, variables, to_file, sampling_interval,
-                                            locations)
+        to_file = _data_destination(to_file, "record(to_file=...)")
+        common.BasePopulation.record(self, variables, None, sampling_interval, locations)
+        if to_file is not None and variables is not None:
+            state.write_on_end.append((self, variables, to_file))
 
     @live("get_data")
     def get_data(self, variables="all", gather=True, clear=False, *, annotations=None,
                  locations=None):
+        _check_clear(clear, "get_data")
         _check_recorded(self, variables)
-        block = self.recorder.get(variables, gather, self._record_filter, clear,
-                                  annotations=annotations)
-        return block
+        return self.recorder.get(variables, gather, self._record_filter, clear,
+                                 annotations=annotations)
 
     @live("write_data")
     def write_data(self, io, variables="all", gather=True, clear=False, annotations=None,
                    locations=None):
+        _check_clear(clear, "write_data")
         _check_recorded(self, variables)
+        _data_destination(io, "write_data(io)", required=True)
         return common.BasePopulation.write_data(self, io, variables, gather, clear,
                                                 annotations)
 
     @live("get_spike_counts")
     def get_spike_counts(self, gather=True):
+        """Spike counts of the cells recording spikes, a dict keyed by cell ID."""
+        _check_recorded(self, "spikes")
         return common.BasePopulation.get_spike_counts(self, gather)
 
     @live("spinnaker_get_data")
@@ -189,7 +376,10 @@ class _StorageMixin:
 
         Spikes: an (n, 2) array of ``[neuron index, time (ms)]`` rows.
         Other variables: ``[neuron index, time, value]`` rows, or with ``as_matrix=True``
-        an (n_samples, n_neurons) matrix.
+        an (n_samples, n_neurons) matrix with one column per cell of this population or
+        view. Neuron indices are indices in the Population (for a view too, as
+        sPyNNaker). ``view_indexes`` restricts the data to those cells (indices in
+        this population or view).
         """
         if not isinstance(variable, str):
             raise TypeError("spinnaker_get_data takes a single variable name, got "
@@ -206,7 +396,9 @@ class _StorageMixin:
 
     @live("inject", mutating=True)
     def inject(self, current_source):
-        return common.BasePopulation.inject(self, current_source)
+        """Connect a current source to every cell (no current sources exist yet: this
+        raises NotImplementedError, or TypeError for a spike source)."""
+        _no_current_sources(self, current_source)
 
 
 def _check_sampling_interval(sampling_interval):
@@ -222,15 +414,17 @@ def _check_sampling_interval(sampling_interval):
 
 
 def _check_recorded(obj, variables):
-    names = obj.celltype.recordable if variables == "all" else (
-        [variables] if isinstance(variables, str) else list(variables))
-    recorded = {v.name for v in obj.recorder.recorded}
-    if variables != "all":
-        missing = [v for v in names if v not in recorded]
-        if missing:
-            raise RecordingError(
-                f"{missing[0]!r} was not recorded from {obj.label!r} (recorded: "
-                f"{', '.join(sorted(recorded)) or 'nothing'}); call record() before run()")
+    """RecordingError unless every one of ``variables`` ('all', a name or a list) is
+    being recorded."""
+    if variables == "all":
+        return
+    names = [variables] if isinstance(variables, str) else list(variables)
+    recorded = {v.name for v, ids in obj.recorder.recorded.items() if ids}
+    missing = [v for v in names if v not in recorded]
+    if missing:
+        raise RecordingError(
+            f"{missing[0]!r} was not recorded from {obj.label!r} (recorded: "
+            f"{', '.join(sorted(recorded)) or 'nothing'}); call record() before run()")
 
 
 class Assembly(common.Assembly):
@@ -239,36 +433,216 @@ class Assembly(common.Assembly):
 
     def __init__(self, *populations, **kwargs):
         state.check("Assembly()")
+        for p in populations:
+            state.check("Assembly()", generation=getattr(p, "_generation", None))
         self._generation = state.generation
         super().__init__(*populations, **kwargs)
 
-    @live("Assembly.get_data")
-    def get_data(self, variables="all", gather=True, clear=False, annotations=None):
-        for p in self.populations:
-            if variables != "all":
-                _check_recorded(p, variables)
-        return super().get_data(variables, gather, clear, annotations)
+    # -- values given for the whole assembly ---------------------------------------------
+    def _member_values(self, values: dict, sequences: bool = False) -> list[dict]:
+        """Per member, the keyword arguments for set/initialize/set_state.
 
-    @live("Assembly.record", mutating=True)
-    def record(self, variables, to_file=None, sampling_interval=None, locations=None):
-        return super().record(variables, to_file, sampling_interval, locations)
+        A value given for the whole assembly (a list or array with one value per cell, a
+        function of the cell's position in the assembly, a RandomDistribution) is
+        evaluated once over the assembly and cut into the members' parts; a single value
+        goes to every member as it is. With ``sequences``, parameters whose values are
+        sequences (spike_times) are cut only when given one sequence per cell.
+        """
+        out = [{} for _ in self.populations]
+        for name, value in values.items():
+            per_cell = None
+            if sequences and self._is_sequence_parameter(name):
+                if (isinstance(value, (list, tuple, np.ndarray)) and len(value) == self.size
+                        and all(np.ndim(v) > 0 or isinstance(v, Sequence) for v in value)):
+                    per_cell = np.empty(self.size, dtype=object)
+                    per_cell[:] = [v if isinstance(v, Sequence) else Sequence(v)
+                                   for v in value]
+            elif isinstance(value, (RandomDistribution, list, tuple, np.ndarray)) or \
+                    callable(value):
+                if np.ndim(value) > 0 and len(value) != self.size:
+                    raise errors.InvalidParameterValueError(
+                        f"{name}: {len(value)} values were given for {self.label!r}, which "
+                        f"has {self.size} cells")
+                per_cell = LazyArray(value, shape=(self.size,), dtype=float).evaluate(
+                    simplify=False)
+            offset = 0
+            for kwargs, p in zip(out, self.populations):
+                kwargs[name] = value if per_cell is None else per_cell[offset:offset + p.size]
+                offset += p.size
+        return out
+
+    def _is_sequence_parameter(self, name: str) -> bool:
+        return any(q.name == name and q.kind == "sequence"
+                   for p in self.populations for q in p._root._spec.parameters)
 
     @live("Assembly.set", mutating=True)
     def set(self, **parameters):
-        return super().set(**parameters)
+        """Set parameters of every member: single values, or values for the whole
+        assembly (see _member_values)."""
+        for p, kwargs in zip(self.populations, self._member_values(parameters, True)):
+            p.set(**kwargs)
 
     @live("Assembly.initialize", mutating=True)
     def initialize(self, **initial_values):
-        return super().initialize(**initial_values)
+        for p, kwargs in zip(self.populations, self._member_values(initial_values)):
+            p.initialize(**kwargs)
 
+    @live("Assembly.set_state", mutating=True)
     def set_state(self, **values):
         """Set current values of state variables on every member."""
-        for name, value in values.items():
-            arr = larray(value, shape=(self.size,), dtype=float).evaluate(simplify=False)
-            offset = 0
-            for p in self.populations:
-                p.set_state(**{name: np.broadcast_to(arr, (self.size,))[offset:offset + p.size]})
-                offset += p.size
+        for p, kwargs in zip(self.populations, self._member_values(values)):
+            p.set_state(**kwargs)
+
+    @live("Assembly.get")
+    def get(self, parameter_names, gather=True, simplify=True):
+        return super().get(parameter_names, gather, simplify)
+
+    def _state_values(self, per_member) -> dict[str, np.ndarray]:
+        """A dict of member state dicts joined over the assembly (variables every member
+        has)."""
+        dicts = [per_member(p) for p in self.populations]
+        common_names = [n for n in dicts[0] if all(n in d for d in dicts[1:])]
+        return {n: np.concatenate([np.asarray(d[n], dtype=float) for d in dicts])
+                for n in common_names}
+
+    @property
+    def initial_values(self) -> dict[str, LazyArray]:
+        """Initial values of the state variables every member has, over the assembly."""
+        values = self._state_values(
+            lambda p: {k: v.evaluate(simplify=False) for k, v in p.initial_values.items()})
+        return {k: LazyArray(v) for k, v in values.items()}
+
+    @property
+    def current_values(self) -> dict[str, np.ndarray]:
+        """Current values of the state variables every member has, over the assembly."""
+        return self._state_values(lambda p: p.current_values)
+
+    # -- indexing ---------------------------------------------------------------------------
+    def __getitem__(self, index):
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            i = int(index) + (self.size if index < 0 else 0)
+            if not 0 <= i < self.size:
+                raise IndexError(f"index {index} is out of range for {self.label!r}, which "
+                                 f"has {self.size} cells")
+            index = i
+        return super().__getitem__(index)
+
+    def id_to_index(self, id):
+        """Position(s) in the assembly of the cell(s) ``id`` (an int, or an array)."""
+        return _positions_of_ids(self.all_cells, id, repr(self.label))
+
+    def id_to_local_index(self, id):
+        return self.id_to_index(id)
+
+    def index_to_id(self, index):
+        """The ID at position ``index`` in the assembly (an int), or the IDs (an array)."""
+        return _ids_at(self, index)
+
+    def sample(self, n, rng=None):
+        """An Assembly of ``n`` distinct cells drawn at random."""
+        return super().sample(_check_sample_size(self, n), rng)
+
+    nearest = common.BasePopulation.nearest
+
+    @property
+    def receptor_types(self) -> ReceptorTypes:
+        """Receptor types every member has (``a.receptor_types`` or
+        ``a.receptor_types()``)."""
+        members = [set(p.celltype.receptor_types) for p in self.populations]
+        return ReceptorTypes(r for r in self.populations[0].celltype.receptor_types
+                             if all(r in m for m in members))
+
+    def find_units(self, variable) -> str:
+        units = {p.find_units(variable) for p in self.populations}
+        if len(units) > 1:
+            raise ValueError(f"the members of {self.label!r} give {variable!r} different "
+                             f"units: {', '.join(sorted(units))}")
+        return units.pop()
+
+    # -- recording ----------------------------------------------------------------------------
+    @live("Assembly.record", mutating=True)
+    def record(self, variables, to_file=None, sampling_interval=None, locations=None):
+        """Record from every member; with ``to_file`` the whole assembly is written to
+        that one file at end()."""
+        to_file = _data_destination(to_file, "record(to_file=...)")
+        for p in self.populations:
+            p.record(variables, None, sampling_interval, locations)
+        if to_file is not None and variables is not None:
+            state.write_on_end.append((self, variables, to_file))
+
+    def annotate(self, **annotations):
+        self.annotations.update(annotations)
+
+    @live("Assembly.get_data")
+    def get_data(self, variables="all", gather=True, clear=False, annotations=None):
+        """The members' data in one neo Block: per segment, the members' spike trains and
+        one AnalogSignal per variable whose ``channel_index`` is the cell's position in the
+        assembly (members sampled on different grids keep separate signals)."""
+        _check_clear(clear, "get_data")
+        # clear afterwards: two views of one population share its recorder
+        blocks = [p.get_data(variables, gather) for p in self.populations]
+        if clear:
+            for recorder in {id(p.recorder): p.recorder for p in self.populations}.values():
+                recorder.clear()
+        segments: dict[str, neo.Segment] = {}
+        signals: dict[tuple, list] = {}
+        for block in blocks:
+            for seg in block.segments:
+                merged = segments.get(seg.name)
+                if merged is None:
+                    merged = segments[seg.name] = neo.Segment(
+                        name=seg.name, rec_datetime=seg.rec_datetime,
+                        description=f"{seg.name} of assembly {self.label!r}",
+                        **dict(seg.annotations))
+                for train in seg.spiketrains:
+                    merged.spiketrains.append(train)
+                for sig in seg.analogsignals:
+                    key = (seg.name, sig.name, float(sig.t_start.rescale("ms")),
+                           float(sig.sampling_period.rescale("ms")), sig.shape[0])
+                    signals.setdefault(key, []).append(sig)
+        for (seg_name, *_), parts in signals.items():
+            segments[seg_name].analogsignals.append(self._joined_signal(parts))
+        data = neo.Block(name=self.label, description=self.describe())
+        for seg in segments.values():
+            data.segments.append(seg)
+            seg.block = data
+            for obj in list(seg.spiketrains) + list(seg.analogsignals):
+                obj.segment = seg
+        data.annotate(label=self.label, size=self.size, simulator=simulator.name,
+                      dt=state.dt, populations=[p.label for p in self.populations])
+        if annotations:
+            data.annotate(**annotations)
+        return data
+
+    def _joined_signal(self, parts: list) -> neo.AnalogSignal:
+        """One AnalogSignal from the members' signals of one variable on one time grid."""
+        ids = np.concatenate([np.asarray(s.annotations["channel_ids"]) for s in parts])
+        labels = list(dict.fromkeys(s.annotations.get("source_population") for s in parts))
+        first = parts[0]
+        return neo.AnalogSignal(np.hstack([s.magnitude for s in parts]), units=first.units,
+                                t_start=first.t_start, sampling_period=first.sampling_period,
+                                name=first.name, channel_ids=ids,
+                                source_population=";".join(str(x) for x in labels),
+                                array_annotations={"channel_index": self.id_to_index(ids)})
+
+    @live("Assembly.write_data")
+    def write_data(self, io, variables="all", gather=True, clear=False, annotations=None):
+        _check_clear(clear, "write_data")
+        _data_destination(io, "write_data(io)", required=True)
+        return super().write_data(io, variables, gather, clear, annotations)
+
+    @live("Assembly.get_spike_counts")
+    def get_spike_counts(self, gather=True):
+        """Spike counts of the cells recording spikes in every member, keyed by ID."""
+        counts, recording = {}, False
+        for p in self.populations:
+            if any(v.name == "spikes" and ids for v, ids in p.recorder.recorded.items()):
+                recording = True
+                counts.update(p.get_spike_counts(gather))
+        if not recording:
+            raise RecordingError(f"'spikes' was not recorded from any member of "
+                                 f"{self.label!r}; call record('spikes') before run()")
+        return counts
 
     def spinnaker_get_data(self, variable, as_matrix=False):
         """Recorded data of every member, stacked (see Population.spinnaker_get_data).
@@ -277,11 +651,18 @@ class Assembly(common.Assembly):
         for p in self.populations:
             d = p.spinnaker_get_data(variable, as_matrix)
             if not as_matrix and d.size:
+                root, base = resolve(p)[0]
+                position = np.full(root.size, -1, dtype=np.int64)
+                position[base] = np.arange(p.size)
                 d = d.copy()
-                d[:, 0] += offset
+                d[:, 0] = position[d[:, 0].astype(np.int64)] + offset
             parts.append(d)
             offset += p.size
         return np.hstack(parts) if as_matrix else np.vstack(parts)
+
+    @live("Assembly.inject", mutating=True)
+    def inject(self, current_source):
+        _no_current_sources(self, current_source)
 
 
 class PopulationView(_StorageMixin, common.PopulationView):
@@ -292,9 +673,7 @@ class PopulationView(_StorageMixin, common.PopulationView):
     def __init__(self, parent, selector, label=None):
         state.check("PopulationView()", generation=getattr(parent, "_generation", None))
         self._generation = state.generation
-        if isinstance(selector, (int, np.integer)):
-            selector = slice(selector, selector + 1)
-        super().__init__(parent, selector, label)
+        super().__init__(parent, _checked_selector(parent, selector), label)
 
     @property
     def _root(self):
@@ -307,27 +686,54 @@ class PopulationView(_StorageMixin, common.PopulationView):
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
 
-    @live("PopulationView.set", mutating=True)
-    def set(self, **parameters):
-        return common.BasePopulation.set(self, **parameters)
-
-    @live("PopulationView.initialize", mutating=True)
-    def initialize(self, **initial_values):
-        return common.BasePopulation.initialize(self, **initial_values)
-
-    @live("PopulationView.get")
-    def get(self, parameter_names, gather=False, simplify=True):
-        return common.BasePopulation.get(self, parameter_names, gather, simplify)
-
-    @property
-    def initial_values(self):
-        return {name: larray(self._root._initial[name][self._indices])
-                for name in self._root._initial}
+    def id_to_index(self, id):
+        """Index (indices) in this view of the cell(s) ``id``: ``pv.id_to_index(pv[3]) ==
+        3``. IndexError for a cell not in the view."""
+        return _positions_of_ids(self.all_cells, id, f"view {self.label!r}")
 
     def add_placement_constraint(self, x: int, y: int, p: int | None = None) -> None:
-        raise errors.InvalidParameterValueError(
-            "placement constraints apply to whole Populations; call "
-            f"add_placement_constraint on {self.grandparent.label!r}")
+        _whole_population_only(self, "add_placement_constraint")
+
+    def set_max_atoms_per_core(self, max_atoms_per_core) -> None:
+        _whole_population_only(self, "set_max_atoms_per_core")
+
+
+def _checked_selector(parent, selector):
+    """The selector of a view, checked against its parent: an int (one cell), a slice, a
+    boolean mask of the parent's size, or a list/array of distinct indices."""
+    n = parent.size
+    if isinstance(selector, tuple):
+        selector = list(selector)
+    if isinstance(selector, (int, np.integer)) and not isinstance(selector, bool):
+        i = int(selector) + (n if selector < 0 else 0)
+        if not 0 <= i < n:
+            raise IndexError(f"index {selector} is out of range for {parent.label!r}, which "
+                             f"has {n} cells")
+        return slice(i, i + 1)
+    if isinstance(selector, slice):
+        if not len(range(*selector.indices(n))):
+            raise ValueError(f"{selector} selects no cells of {parent.label!r} (size {n})")
+        return selector
+    arr = np.asarray(selector)
+    if arr.dtype == object and all(isinstance(v, (int, np.integer)) for v in arr.flat):
+        arr = arr.astype(np.int64)
+    if arr.dtype == bool:
+        if arr.shape != (n,):
+            raise ValueError(f"a boolean mask must have one entry per cell of "
+                             f"{parent.label!r} ({n}), got {arr.shape[0] if arr.ndim else 0}")
+        if not arr.any():
+            raise ValueError(f"the boolean mask selects no cells of {parent.label!r}")
+        return arr
+    if arr.size == 0:
+        raise ValueError(f"an empty selector selects no cells of {parent.label!r}")
+    if arr.dtype.kind not in "iu" or arr.ndim != 1:
+        raise TypeError(f"a view selector must be an int, slice, boolean mask or 1-D array "
+                        f"of ints, got {selector!r}")
+    bad = (arr < -n) | (arr >= n)
+    if bad.any():
+        raise IndexError(f"index {arr[bad][0]} is out of range for {parent.label!r}, which "
+                         f"has {n} cells")
+    return np.where(arr < 0, arr + n, arr)
 
 
 class Population(_StorageMixin, common.Population):
@@ -392,7 +798,9 @@ class Population(_StorageMixin, common.Population):
                 values = np.array([v if isinstance(v, Sequence) else Sequence(v)
                                    for v in values], dtype=object)
             else:
-                values = np.array(values, dtype=float)
+                # (PyNN evaluates a one-element list for a one-cell population to a 0-d
+                # array)
+                values = np.array(np.broadcast_to(np.asarray(values, dtype=float), (n,)))
             models.check_values(spec, p.name, values)
             self._params[p.name] = values
         _, _, state_dtype = models.dtypes(spec)
@@ -409,26 +817,25 @@ class Population(_StorageMixin, common.Population):
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
 
-    # -- PyNN API with lifecycle checks ---------------------------------------------------
-    @live("Population.set", mutating=True)
-    def set(self, **parameters):
-        return common.BasePopulation.set(self, **parameters)
-
-    @live("Population.initialize", mutating=True)
-    def initialize(self, **initial_values):
-        return common.BasePopulation.initialize(self, **initial_values)
-
-    @live("Population.get")
-    def get(self, parameter_names, gather=True, simplify=True):
-        return common.BasePopulation.get(self, parameter_names, gather, simplify)
+    def _cell_parameters(self, index: int) -> dict:
+        """Every parameter of the cell at ``index`` (Python numbers; Sequences)."""
+        return {p.name: _python_value(self._params[p.name][index])
+                for p in self._spec.parameters}
 
     @staticmethod
     def create(cellclass, cellparams=None, n=1):
         """Create ``n`` cells of one type (sPyNNaker/PyNN 0.7 style)."""
         return Population(n, cellclass, cellparams)
 
-    def id_to_local_index(self, id):
-        return self.id_to_index(id)
+    def describe(self, template="population_default.txt", engine="default"):
+        """A human-readable description (``template=None``: the template context, a
+        dict). PyNN 0.13 leaves the first cell's parameters out ({}); they are filled
+        in here."""
+        context = common.Population.describe(self, template=None)
+        if len(self.local_cells):
+            context["cell_parameters"] = _CellParameters(
+                self._cell_parameters(self.id_to_index(self.local_cells[0])))
+        return descriptions.render(engine, template, context)
 
     # -- sPyNNaker extras --------------------------------------------------------------------
     @live("add_placement_constraint", mutating=True)
@@ -446,15 +853,14 @@ class Population(_StorageMixin, common.Population):
     def set_max_atoms_per_core(self, max_atoms_per_core) -> None:
         """Limit how many neurons a hardware backend puts on one core (an int, or a tuple
         per dimension for structured populations). The host engine ignores it."""
-        vals = max_atoms_per_core if isinstance(max_atoms_per_core, tuple) else (
-            max_atoms_per_core,)
-        for v in vals:
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise errors.InvalidParameterValueError(
-                    f"max_atoms_per_core must be a positive integer (or a tuple of them), "
-                    f"got {max_atoms_per_core!r}")
-        self._max_atoms_per_core = (int(vals[0]) if not isinstance(max_atoms_per_core, tuple)
-                                    else tuple(int(v) for v in vals))
+        is_tuple = isinstance(max_atoms_per_core, tuple)
+        vals = max_atoms_per_core if is_tuple else (max_atoms_per_core,)
+        if not vals or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                           or v < 1 for v in vals):
+            raise errors.InvalidParameterValueError(
+                f"max_atoms_per_core must be a positive integer (or a non-empty tuple of "
+                f"them), got {max_atoms_per_core!r}")
+        self._max_atoms_per_core = tuple(int(v) for v in vals) if is_tuple else int(vals[0])
         state.structure_version += 1
 
     @property
@@ -464,32 +870,62 @@ class Population(_StorageMixin, common.Population):
 
     @property
     def max_atoms_per_core(self):
+        """The value given to set_max_atoms_per_core, or None."""
         return self._max_atoms_per_core
 
-    @property
-    def initial_values(self):
-        return {name: larray(arr.copy()) for name, arr in self._initial.items()}
 
-    @initial_values.setter
-    def initial_values(self, value):
-        pass  # PyNN's constructor assigns {}; storage is self._initial
+class _CellParameters(dict):
+    """A cell's parameters for describe(): a dict, shown as ``name: value`` lines."""
+
+    def __str__(self):
+        return "\n      ".join(
+            f"{k}: {np.asarray(v.value).tolist() if isinstance(v, Sequence) else v}"
+            for k, v in self.items())
+
+
+class NoSuchCellParameter(errors.NonExistentParameterError, AttributeError):
+    """``cell.name`` where the cell type has no parameter ``name``: PyNN's error, and an
+    AttributeError, so that ``hasattr`` and ``getattr(cell, name, default)`` work."""
 
 
 class _ID(_BaseID):
     """A cell. Besides PyNN's IDMixin it offers sPyNNaker's single-cell view API."""
 
+    def __getattr__(self, name):
+        # PyNN's IDMixin looks every unknown attribute up as a parameter; private and
+        # special names (probed by numpy, copy, pickle) are plain missing attributes
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return super().__getattr__(name)
+        except errors.NonExistentParameterError as exc:
+            raise NoSuchCellParameter(exc.parameter_name, exc.model_name,
+                                      exc.valid_parameter_names) from None
+
+    def _live_index(self, what: str) -> int:
+        """The cell's index in its population, after the lifecycle check for ``what``."""
+        pop = self.parent
+        state.check(what, generation=pop._generation)
+        return int(self) - int(pop.first_id)
+
     @property
     def id(self) -> int:
         return int(self)
 
+    def get_parameters(self) -> dict:
+        """Every parameter of this cell, a dict."""
+        return self.parent._cell_parameters(self._live_index("cell.get_parameters()"))
+
     @property
     def initial_values(self) -> dict[str, float]:
-        pop = self.parent
-        i = int(self) - int(pop.first_id)
-        return {k: float(v[i]) for k, v in pop._initial.items()}
+        i = self._live_index("cell.initial_values")
+        return {k: float(v[i]) for k, v in self.parent._initial.items()}
 
     def get_initial_value(self, variable):
-        return self.initial_values[variable]
+        values = self.initial_values
+        if variable not in values:
+            raise errors.NonExistentParameterError(variable, self.celltype, sorted(values))
+        return values[variable]
 
     def set_initial_value(self, variable, value):
         self.as_view().initialize(**{variable: value})
@@ -514,3 +950,6 @@ class _ID(_BaseID):
 
     def set_state(self, **values):
         return self.as_view().set_state(**values)
+
+    def inject(self, current_source, location=None):
+        return self.as_view().inject(current_source)

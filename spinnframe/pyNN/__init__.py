@@ -42,7 +42,7 @@ def record_gsyn(source, filename):
     return record(["gsyn_exc", "gsyn_inh"], source, filename)
 
 
-def list_standard_models() -> list[str]:
+def list_standard_models() -> list[str]:  # noqa: D401
     """Names of every cell type the installed plugins provide."""
     from ..plugins import get_manager
     mgr = get_manager()
@@ -59,9 +59,17 @@ def __getattr__(name: str):
     mgr = get_manager()
     mgr.load()
     if name in mgr.neuron_models:
-        cls = cell_type_class(mgr.neuron_models[name].spec)
-        globals()[name] = cls
-        return cls
-    raise AttributeError(
-        f"module 'spinnframe.pyNN' has no attribute {name!r}; installed cell types: "
-        f"{', '.join(sorted(mgr.neuron_models)) or 'none (install a neuron-model plugin)'}")
+        obj = cell_type_class(mgr.neuron_models[name].spec)
+    elif name in mgr.current_sources:
+        from ..electrodes import current_source_class
+        obj = current_source_class(mgr.current_sources[name].spec)
+    elif name in mgr.structures:
+        obj = mgr.structures[name].spec.cls
+    else:
+        available = sorted(mgr.neuron_models) + sorted(mgr.current_sources) + sorted(
+            mgr.structures)
+        raise AttributeError(
+            f"module 'spinnframe.pyNN' has no attribute {name!r}; installed cell types, "
+            f"current sources and structures: {', '.join(available) or 'none'}")
+    globals()[name] = obj
+    return obj

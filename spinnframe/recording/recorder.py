@@ -5,10 +5,16 @@ sampled variables as sample matrices); this class keeps the chunks of the curren
 and assembles them on request. PyNN's Recorder turns them into neo Segments with PyNN's
 conventions (one Segment per reset, SpikeTrains annotated with source ids, AnalogSignals
 with units and channel_index).
+
+Segments of earlier runs (before a reset) are kept as neo objects in PyNN's cache. Every
+``get`` hands out new neo objects (sharing the data arrays, not the metadata), cut to the
+cells asked for, so that callers (views, assemblies, users) may annotate, merge or
+re-index them without changing what later calls return.
 """
 from __future__ import annotations
 
 import attrs
+import neo
 import numpy as np
 from pyNN import recording
 
@@ -106,11 +112,39 @@ class Recorder(recording.Recorder):
         return id_array[order], times[order]
 
     def _local_count(self, variable, filter_ids):
+        """Spike counts of the recorded cells (among ``filter_ids``), keyed by ID."""
         index, _ = self.store.spikes()
         counts = np.bincount(index, minlength=self.population.size)
-        ids = filter_ids if filter_ids is not None else self.population.all_cells
         first = self._first_id()
-        return {int(i): int(counts[int(i) - first]) for i in ids}
+        return {int(i): int(counts[int(i) - first])
+                for i in sorted(self.filter_recorded(variable, filter_ids))}
+
+    def get(self, variables, gather=False, filter_ids=None, clear=False, annotations=None,
+            locations=None):
+        """The recorded data as a neo Block: one Segment per reset, the current one last.
+
+        Unlike PyNN's Recorder, cached segments are cut to ``filter_ids`` too (a view gets
+        only its cells from runs before a reset) and are handed out as copies; before the
+        first run the Block holds one empty Segment rather than none.
+        """
+        wanted = "all" if variables == "all" else self._localize_variables(variables,
+                                                                            locations)
+        segments = [_select(seg, wanted, filter_ids) for seg in self.cache]
+        if self._simulator.state.running or not segments:
+            segments.append(self._get_current_segment(filter_ids=filter_ids,
+                                                      variables=wanted, clear=clear))
+        data = neo.Block(name=self.population.label,
+                         description=self.population.describe(),
+                         rec_datetime=segments[0].rec_datetime)
+        for segment in segments:
+            data.segments.append(segment)
+            segment.block = data
+        data.annotate(**self.metadata)
+        if annotations:
+            data.annotate(**annotations)
+        if clear:
+            self.clear()
+        return data
 
     def signal_matrix(self, variable: str, indices: np.ndarray) -> tuple[np.ndarray, int, int]:
         """(values n_samples x len(indices), first step, interval) on the sampling grid
@@ -119,9 +153,11 @@ class Recorder(recording.Recorder):
         interval = self.interval_steps
         start = int(round(float(self._recording_start_time.rescale("ms").magnitude) / dt))
         now = self._simulator.state.step
-        n_samples = (now - start) // interval + 1 if now >= start else 0
+        chunks = self.store.signals.get(variable, [])
+        # no sample taken yet (nothing run since recording started): no samples, not NaN
+        n_samples = (now - start) // interval + 1 if now >= start and chunks else 0
         out = np.full((n_samples, len(indices)), np.nan)
-        for c in self.store.signals.get(variable, []):
+        for c in chunks:
             rows = (c.first_step - start) // c.interval + np.arange(len(c.values))
             keep = (rows >= 0) & (rows < n_samples)
             pos = np.searchsorted(c.indices, indices)
@@ -158,3 +194,51 @@ class Recorder(recording.Recorder):
         n_s, n_i = values.shape
         return np.column_stack([np.tile(indices.astype(float), n_s), np.repeat(times, n_i),
                                 values.ravel()])
+
+
+# -- neo objects handed out from the cache --------------------------------------------------
+
+def _copy_signal(signal: neo.AnalogSignal, columns=None) -> neo.AnalogSignal:
+    """A new AnalogSignal with ``signal``'s data (the columns ``columns``; default all),
+    units and timing, and its own copy of the annotations: ``channel_ids`` and the
+    ``channel_index`` array annotation cut to the same columns."""
+    ann = dict(signal.annotations)
+    index = np.asarray(signal.array_annotations["channel_index"])
+    data = signal.magnitude
+    if columns is not None:
+        data = data[:, columns]
+        index = index[columns]
+        ann["channel_ids"] = np.asarray(ann["channel_ids"])[columns]
+    return neo.AnalogSignal(data, units=signal.units, t_start=signal.t_start,
+                            sampling_period=signal.sampling_period, name=signal.name,
+                            array_annotations={"channel_index": index}, **ann)
+
+
+def _copy_spiketrain(train: neo.SpikeTrain) -> neo.SpikeTrain:
+    return neo.SpikeTrain(train.times, t_start=train.t_start, t_stop=train.t_stop,
+                          units=train.units, **dict(train.annotations))
+
+
+def _select(segment: neo.Segment, variables, filter_ids) -> neo.Segment:
+    """A new Segment with the data of ``segment`` for ``variables`` ('all' or PyNN
+    Variables) and the cells ``filter_ids`` (None: every cell)."""
+    names = None if variables == "all" else {v.name for v in variables}
+    ids = None if filter_ids is None else {int(i) for i in filter_ids}
+    new = neo.Segment(name=segment.name, description=segment.description,
+                      rec_datetime=segment.rec_datetime, **dict(segment.annotations))
+    if names is None or "spikes" in names:
+        for train in segment.spiketrains:
+            if ids is None or int(train.annotations["channel_id"]) in ids:
+                new.spiketrains.append(_copy_spiketrain(train))
+    for signal in segment.analogsignals:
+        if names is not None and signal.name not in names:
+            continue
+        columns = None
+        if ids is not None:
+            columns = np.flatnonzero(np.isin(signal.annotations["channel_ids"], list(ids)))
+            if not len(columns):
+                continue
+        new.analogsignals.append(_copy_signal(signal, columns))
+    for obj in list(new.spiketrains) + list(new.analogsignals):
+        obj.segment = new
+    return new
