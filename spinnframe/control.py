@@ -96,14 +96,21 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
 
 
 def _shutdown(write: bool) -> None:
+    failures = []
     try:
         if write:
             for population, variables, filename in state.write_on_end:
-                population.write_data(filename, variables)
+                try:     # one failing file must not stop the others from being written
+                    population.write_data(filename, variables)
+                except Exception as exc:
+                    failures.append(f"{getattr(filename, 'filename', filename)} "
+                                    f"({population.label}): {type(exc).__name__}: {exc}")
     finally:
         if state.backend is not None:
             state.backend.end()
         state.clear()
+    if failures:
+        raise OSError("end() could not write the recorded data to: " + "; ".join(failures))
 
 
 def end(compatible_output=True):

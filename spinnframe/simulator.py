@@ -121,7 +121,8 @@ def live(what: str, mutating: bool = False):
     def deco(func):
         @functools.wraps(func)
         def wrapper(self, *args, **kwargs):
-            state.check(what, mutating, getattr(self, "_generation", None))
+            name = what if "." in what else f"{type(self).__name__}.{what}"
+            state.check(name, mutating, getattr(self, "_generation", None))
             return func(self, *args, **kwargs)
         return wrapper
     return deco

@@ -312,3 +312,16 @@ def test_spinnaker_get_data_spikes_rows_and_matrices():
         p.spinnaker_get_data(["v"])
     with pytest.raises(IndexError, match="view_indexes"):
         p.spinnaker_get_data("v", view_indexes=[3])
+
+
+def test_end_writes_every_file_even_if_one_fails(tmp_path):
+    sim.setup(timestep=0.1)
+    a = sim.Population(2, sim.IF_curr_exp(i_offset=2.0), label="a")
+    b = sim.Population(2, sim.IF_curr_exp(i_offset=2.0), label="b")
+    (tmp_path / "not_a_dir").write_text("a file where a folder is needed")
+    a.record("spikes", to_file=str(tmp_path / "not_a_dir" / "a.pkl"))
+    b.record("spikes", to_file=str(tmp_path / "b.pkl"))
+    sim.run(20.0)
+    with pytest.raises(OSError, match=r"a\.pkl \(a\)"):
+        sim.end()
+    assert (tmp_path / "b.pkl").exists()
