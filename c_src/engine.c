@@ -30,6 +30,8 @@ typedef struct sf_pop {
     uint64_t total;
     uint32_t *out_blocks;     /* indices of the blocks leaving this population */
     uint32_t n_out;
+    double *i_inj;            /* injected current per neuron (current sources), or NULL */
+    int injected;             /* some current source targets this population now */
 } sf_pop;
 
 struct sf_engine {
@@ -41,6 +43,8 @@ struct sf_engine {
     sf_block_desc *blocks;
     sf_sample_desc *samples;
     uint32_t n_samples;
+    sf_source_desc *sources;
+    uint32_t n_sources;
 };
 
 uint32_t sf_engine_abi_version(void) { return SF_ENGINE_ABI_VERSION; }
@@ -72,7 +76,7 @@ void sf_engine_free(sf_engine *e) {
         for (uint32_t k = 0; k < e->n_pops; k++) {
             sf_pop *p = &e->pops[k];
             free(p->ring); free(p->spk_index); free(p->spk_count);
-            free(p->log_step); free(p->log_index); free(p->out_blocks);
+            free(p->log_step); free(p->log_index); free(p->out_blocks); free(p->i_inj);
         }
         free(e->pops);
     }
@@ -261,6 +265,62 @@ static void sample(sf_engine *e, uint64_t stamp) {
     }
 }
 
+int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sources) {
+    if (!e) return SF_ERR_ARG;
+    for (uint32_t k = 0; k < e->n_pops; k++) e->pops[k].injected = 0;
+    for (uint32_t j = 0; j < n_sources; j++) {
+        const sf_source_desc *sd = &sources[j];
+        if (!sd->current) return SF_ERR_ARG;
+        for (uint32_t t = 0; t < sd->n_targets; t++) {
+            const uint32_t k = sd->target_pop[t];
+            if (k >= e->n_pops || sd->target_index[t] >= e->pops[k].d.n) return SF_ERR_ARG;
+            sf_pop *p = &e->pops[k];
+            if (!p->i_inj) {
+                p->i_inj = calloc(p->d.n ? p->d.n : 1, sizeof(double));
+                if (!p->i_inj) return SF_ERR_NOMEM;
+            }
+            p->injected = 1;
+        }
+    }
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        sf_pop *p = &e->pops[k];
+        if (p->i_inj && !p->injected) memset(p->i_inj, 0, p->d.n * sizeof(double));
+        p->d.i_inj = p->injected ? p->i_inj : NULL;
+    }
+    e->sources = sources;
+    e->n_sources = n_sources;
+    return SF_OK;
+}
+
+/* Compute every source's amplitude for time step `step` and add it to its targets'
+ * injected current (one thread; the neuron updates of `step` read it afterwards). */
+static void inject(sf_engine *e, uint64_t step) {
+    if (!e->n_sources) return;
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        sf_pop *p = &e->pops[k];
+        if (p->injected) memset(p->i_inj, 0, p->d.n * sizeof(double));
+    }
+    for (uint32_t j = 0; j < e->n_sources; j++) {
+        sf_source_desc *sd = &e->sources[j];
+        sf_context ctx;
+        ctx.dt = e->dt;
+        ctx.t = (double)step * e->dt;
+        ctx.step = step;
+        ctx.seed = sd->seed;
+        ctx.seq = sd->seq;
+        ctx.params_changed = 0;
+        ctx.reserved = 0;
+        const double amp = sd->current(sd->params, sd->derived, sd->state, &ctx);
+        for (uint32_t t = 0; t < sd->n_targets; t++)
+            e->pops[sd->target_pop[t]].i_inj[sd->target_index[t]] += amp;
+        if (sd->record_out) {
+            if (sd->record_count == 0) sd->record_first_step = step;
+            if (sd->record_count < sd->record_capacity)
+                sd->record_out[sd->record_count++] = amp;
+        }
+    }
+}
+
 /* Phase 1 of a step for thread tid: update its range of every population. */
 static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t tid) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
@@ -299,6 +359,7 @@ static int bookkeeping(sf_engine *e, uint64_t step) {
         if (rc) return rc;
     }
     sample(e, step + 1);
+    inject(e, step + 1);   /* input of the next step: its updates start after a barrier */
     return SF_OK;
 }
 
@@ -310,6 +371,7 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
     if (!e) return SF_ERR_ARG;
     const uint64_t first = e->step;
     int err = SF_OK;
+    inject(e, first);
     if (e->n_threads == 1) {
         for (uint64_t s = 0; s < n_steps && !err; s++) {
             const uint64_t step = first + s;

@@ -69,6 +69,28 @@ typedef struct sf_sample_desc {
     uint64_t count;                /* samples written (engine increments) */
 } sf_sample_desc;
 
+/* A current source: its kernel computes one amplitude (nA) per time step, which is added
+ * to the injected current of each target neuron. */
+typedef double (*sf_current_fn)(const void *params, const void *derived, void *state,
+                                const sf_context *ctx);
+
+typedef struct sf_source_desc {
+    sf_current_fn current;
+    const void *params;
+    const void *derived;
+    void *state;
+    const double *seq;             /* sequence storage of its parameters, may be NULL */
+    uint64_t seed;
+    uint32_t n_targets;
+    uint32_t reserved;
+    const uint32_t *target_pop;    /* per target: population number */
+    const uint32_t *target_index;  /* per target: neuron index */
+    double *record_out;            /* amplitude per step (NULL: not recorded) */
+    uint64_t record_capacity;
+    uint64_t record_count;         /* the engine increments */
+    uint64_t record_first_step;    /* step of record_out[0] (the engine sets it) */
+} sf_source_desc;
+
 typedef struct sf_engine sf_engine;
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -91,6 +113,8 @@ SF_API int sf_engine_set_seed(sf_engine *e, uint32_t k, uint64_t seed);
 SF_API int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc);
 /* Sampling requests for the next run call; the array stays owned by the caller. */
 SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_samples);
+/* Current sources for the next run call (caller-owned array, kept until the next call). */
+SF_API int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sources);
 /* Advance n_steps time steps. Returns 0 on success, a negative error code otherwise. */
 SF_API int sf_engine_run(sf_engine *e, uint64_t n_steps);
 SF_API uint64_t sf_engine_step(const sf_engine *e);

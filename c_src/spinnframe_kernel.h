@@ -129,6 +129,12 @@ static inline double sf_rng_uniform(uint64_t *state) {
 }
 
 #ifndef SPINNFRAME_FIXED_POINT
+/* Standard normal variate (Box-Muller; uses two uniforms per call). */
+static inline double sf_rng_normal(uint64_t *state) {
+    const double u1 = sf_rng_uniform(state), u2 = sf_rng_uniform(state);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925287 * u2);
+}
+
 /* Exponentially distributed double with the given mean. */
 static inline double sf_rng_exponential(uint64_t *state, double mean) {
     return -mean * log(sf_rng_uniform(state));

@@ -25,6 +25,10 @@ class DataSink(Protocol):
         """Samples of ``variable`` (n_samples x len(indices)) taken at steps
         ``first_step + k * interval``."""
 
+    def current(self, source: int, first_step: int, values: np.ndarray) -> None:
+        """Recorded amplitudes (nA) of current source number ``source``, one per step from
+        ``first_step``."""
+
     def progress(self, done_steps: int, total_steps: int) -> None:
         """Called between chunks so that a progress display can update."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .specs import NeuronModelSpec
+from .specs import CurrentSourceSpec, NeuronModelSpec
 
 
 @attrs.frozen(eq=False)
@@ -64,6 +64,21 @@ class ProjectionIR:
 
 
 @attrs.frozen(eq=False)
+class CurrentSourceIR:
+    """A current source and the neurons it injects into."""
+
+    index: int
+    label: str
+    model: "CurrentSourceSpec"
+    parameters: dict          # name -> 1-element array (sequences: pyNN Sequence objects)
+    params_version: int
+    state: np.ndarray         # structured array of one element, kernel layout, shared
+    targets: tuple            # ((population number, base indices), ...)
+    record: bool
+    seed: int
+
+
+@attrs.frozen(eq=False)
 class Network:
     dt: float
     min_delay: float
@@ -74,4 +89,5 @@ class Network:
     structure_version: int
     populations: tuple[PopulationIR, ...]
     projections: tuple[ProjectionIR, ...]
+    current_sources: tuple[CurrentSourceIR, ...] = ()
     options: dict = attrs.field(factory=dict)

@@ -44,10 +44,22 @@ def build_network(state) -> ir.Network:
     prjs = []
     for prj in state.projections:
         prjs.extend(prj._ir_parts(index, len(prjs)))
+    sources = []
+    for k, src in enumerate(state.current_sources):
+        seed = src._seed
+        seed = _mix_seed(state.seed, 1 << 32, k, state.segment_counter) if seed is None else \
+            _mix_seed(int(seed), state.segment_counter)
+        sources.append(ir.CurrentSourceIR(
+            index=k, label=type(src).__name__, model=src.spinnframe_spec,
+            parameters={n: np.array([v], dtype=object if not isinstance(v, float) else float)
+                        for n, v in src._params.items()},
+            params_version=src._version, state=src._state, targets=tuple(src.targets()),
+            record=src._recording, seed=seed))
     return ir.Network(dt=state.dt, min_delay=state.min_delay, max_delay=state.max_delay,
                       threads=state.threads, seed=state.seed, segment=state.segment_counter,
                       structure_version=state.structure_version, populations=tuple(pops),
-                      projections=tuple(prjs), options=dict(state.options))
+                      projections=tuple(prjs), current_sources=tuple(sources),
+                      options=dict(state.options))
 
 
 class _Sink:
@@ -62,6 +74,9 @@ class _Sink:
     def samples(self, population, variable, first_step, interval, indices, values):
         self.state.populations[population].recorder.add_samples(
             variable, SignalChunk(first_step, interval, np.asarray(indices), values))
+
+    def current(self, source, first_step, values):
+        self.state.current_sources[source]._add_record(first_step, values)
 
     def progress(self, done_steps, total_steps):
         pass
@@ -121,6 +136,9 @@ def reset(state) -> None:
             pop._state[name] = values
         pop._state_version += 1
         pop.recorder.new_segment()
+    for src in state.current_sources:
+        src._state[...] = 0
+        src._new_segment()
     if state.backend is not None:
         state.backend.reset()
     state.t = 0.0

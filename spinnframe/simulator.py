@@ -53,6 +53,7 @@ class State(common.control.BaseState):
         """Forget the network (setup() and end() call this)."""
         self.populations: list = []
         self.projections: list = []
+        self.current_sources: list = []
         self.recorders = set()
         self.write_on_end = []
         self.id_counter = 0

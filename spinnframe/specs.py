@@ -39,7 +39,8 @@ class Parameter:
 
     ``low``/``high`` bound the valid values (``None``: unbounded); ``low_open``/``high_open``
     make a bound exclusive (e.g. a time constant must be > 0). ``kind`` is ``"real"``
-    (the default), ``"int"`` or ``"sequence"`` (a sorted list per neuron, e.g. spike times).
+    (the default), ``"int"`` or ``"sequence"`` (a list per neuron, e.g. spike times;
+    ``increasing=True`` requires it sorted).
     """
 
     name: str = attrs.field(validator=_identifier)
@@ -51,6 +52,8 @@ class Parameter:
     high_open: bool = False
     kind: str = attrs.field(default="real", validator=_kind)
     doc: str = ""
+    #: for sequences: values must not decrease (e.g. spike times)
+    increasing: bool = False
 
     def allowed(self) -> str:
         """The valid range as a person reads it, e.g. ``> 0 ms``."""
@@ -196,6 +199,9 @@ class CurrentSourceSpec:
     derived: tuple[Derived, ...] = attrs.field(converter=tuple, default=())
     pynn_base: type | None = None
     description: str = ""
+    #: optional check of the whole parameter set (e.g. two sequences of equal length):
+    #: called with {name: value}, raises InvalidParameterValueError naming the problem
+    validate: Callable[[dict], None] | None = attrs.field(default=None, eq=False)
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:

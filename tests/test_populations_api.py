@@ -270,15 +270,14 @@ def test_nearest_and_save_positions_with_a_structure(tmp_path):
 
 # -- inject, placement, atoms per core -----------------------------------------------------
 
-def test_inject_without_current_sources_raises_a_clear_error():
+def test_inject_checks_what_is_injected_and_where():
     p = make(2)
-    with pytest.raises(NotImplementedError, match="no current sources.*i_offset"):
+    with pytest.raises(TypeError, match="takes a current source.*object"):
         p.inject(object())
-    with pytest.raises(NotImplementedError, match="'exc'"):
-        p[1].inject(object())
+    p[1].inject(sim.DCSource(amplitude=0.1))          # a cell (IDMixin.inject)
     s = sim.Population(2, sim.SpikeSourceArray(spike_times=[1.0]), label="src")
     with pytest.raises(TypeError, match="spike source"):
-        s.inject(object())
+        s.inject(sim.DCSource(amplitude=0.1))
 
 
 def test_placement_constraint_stored_readable_and_checked():

@@ -155,7 +155,7 @@ def test_view_shares_the_populations_properties(tmp_path):
     assert view.nearest((3.9, 0.0, 0.0)) is p[2]
     assert list(view.all()) == [p[1], p[2]] and view.local_size == 2
     assert view.is_local(p[2]) is True
-    with pytest.raises(NotImplementedError, match="current sources"):
+    with pytest.raises(TypeError, match="takes a current source"):
         view.inject(object())
     view.record("spikes")
     sim.run(20.0)
@@ -334,7 +334,7 @@ def test_assembly_describe_units_receptors_nearest_sample_inject():
     chosen = np.sort(np.random.RandomState(2).permutation(7)[:3])
     assert ids(sample.all_cells) == ids(a.all_cells[chosen])
     assert a.conductance_based is False
-    with pytest.raises(NotImplementedError, match="current sources"):
+    with pytest.raises(TypeError, match="takes a current source"):
         a.inject(object())
     s = sim.Population(2, sim.SpikeSourceArray(spike_times=[1.0]), label="src")
     with pytest.raises(RecordingError, match="'spikes' was not recorded"):

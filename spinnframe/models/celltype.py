@@ -124,7 +124,8 @@ def check_values(spec: NeuronModelSpec, name: str, values: np.ndarray, scalar: b
 
 
 def check_sequence(spec: NeuronModelSpec, name: str, value) -> None:
-    """A sequence parameter (e.g. spike times) must be finite, >= its lower bound, sorted."""
+    """A sequence parameter (e.g. spike times) must be finite, within its bounds, and
+    sorted if declared ``increasing``."""
     p = spec.parameter(name)
     if isinstance(value, Sequence):
         value = value.value
@@ -141,7 +142,7 @@ def check_sequence(spec: NeuronModelSpec, name: str, value) -> None:
         raise errors.InvalidParameterValueError(
             f"{spec.name} parameter {name!r}: every value must be {p.allowed()}, "
             f"got {arr[np.flatnonzero(bad)[0]]:g}")
-    dec = np.flatnonzero(np.diff(arr) < 0)
+    dec = np.flatnonzero(np.diff(arr) < 0) if p.increasing else np.zeros(0, int)
     if dec.size:
         i = dec[0]
         raise errors.InvalidParameterValueError(

@@ -153,17 +153,16 @@ def _check_clear(clear: bool, what: str) -> None:
         state.check(f"{what}(clear=True)", mutating=True)
 
 
-def _no_current_sources(obj, current_source):
-    """inject(): PyNN's spike-source check, then the clear error while spinnframe has no
-    current sources."""
+def _inject(obj, current_source):
+    """inject(): PyNN's spike-source check, then the source's inject_into."""
     for p in getattr(obj, "populations", [obj]):
         if not p.celltype.injectable:
             raise TypeError(f"cannot inject current into {p.label!r}: "
                             f"{p.celltype.__class__.__name__} is a spike source")
-    raise NotImplementedError(
-        f"cannot inject {type(current_source).__name__} into {obj.label!r}: spinnframe has "
-        f"no current sources yet. For a constant current set the cell type's i_offset "
-        f"parameter (where the model has one).")
+    if not hasattr(current_source, "inject_into"):
+        raise TypeError(f"inject() takes a current source (e.g. sim.DCSource(...)), not "
+                        f"{type(current_source).__name__}")
+    current_source.inject_into(obj)
 
 
 def _whole_population_only(view, what: str):
@@ -396,9 +395,9 @@ class _StorageMixin:
 
     @live("inject", mutating=True)
     def inject(self, current_source):
-        """Connect a current source to every cell (no current sources exist yet: this
-        raises NotImplementedError, or TypeError for a spike source)."""
-        _no_current_sources(self, current_source)
+        """Inject a current source (e.g. ``sim.DCSource(amplitude=0.5)``) into every cell;
+        TypeError for a spike source."""
+        _inject(self, current_source)
 
 
 def _check_sampling_interval(sampling_interval):
@@ -662,7 +661,7 @@ class Assembly(common.Assembly):
 
     @live("Assembly.inject", mutating=True)
     def inject(self, current_source):
-        _no_current_sources(self, current_source)
+        _inject(self, current_source)
 
 
 class PopulationView(_StorageMixin, common.PopulationView):

@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 SPIKE_SOURCE_ARRAY = NeuronModelSpec(
     name="SpikeSourceArray",
-    parameters=[Parameter("spike_times", "ms", [], low=0.0, kind="sequence",
+    parameters=[Parameter("spike_times", "ms", [], low=0.0, kind="sequence", increasing=True,
                           doc="sorted spike times")],
     state=[StateVariable("next", "", 0, recordable=False, public=False, kind="int",
                          doc="position of the next spike in spike_times")],

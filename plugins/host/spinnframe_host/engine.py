@@ -15,6 +15,8 @@ import numpy as np
 
 from spinnframe.errors import EngineError, KernelBuildError
 from spinnframe.models import dtypes, generate_wrapper
+from spinnframe.models.codegen import generate_source_wrapper
+from spinnframe.specs import CurrentSourceSpec
 from spinnframe.models.layout import field_table
 from spinnframe.plugins import get_manager
 from spinnframe.sdk import include_dir, kernel_abi_version
@@ -64,6 +66,15 @@ class SampleDesc(C.Structure):
     _fields_ = [("pop", C.c_uint32), ("offset", C.c_uint32), ("n_index", C.c_uint32),
                 ("interval", C.c_uint32), ("origin", C.c_uint64), ("index", C.c_void_p),
                 ("out", C.c_void_p), ("capacity", C.c_uint64), ("count", C.c_uint64)]
+
+
+class SourceDesc(C.Structure):
+    _fields_ = [("current", C.c_void_p), ("params", C.c_void_p), ("derived", C.c_void_p),
+                ("state", C.c_void_p), ("seq", C.c_void_p), ("seed", C.c_uint64),
+                ("n_targets", C.c_uint32), ("reserved", C.c_uint32),
+                ("target_pop", C.c_void_p), ("target_index", C.c_void_p),
+                ("record_out", C.c_void_p), ("record_capacity", C.c_uint64),
+                ("record_count", C.c_uint64), ("record_first_step", C.c_uint64)]
 
 
 class FieldInfo(C.Structure):
@@ -122,6 +133,7 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_spike_count.argtypes = [C.c_void_p, C.c_uint32]
         lib.sf_engine_take_spikes.argtypes = [C.c_void_p, C.c_uint32, C.c_void_p, C.c_void_p]
         lib.sf_engine_resize_slots.argtypes = [C.c_void_p, C.c_uint32]
+        lib.sf_engine_set_sources.argtypes = [C.c_void_p, C.c_void_p, C.c_uint32]
         lib.sf_engine_slots.restype = C.c_uint32
         lib.sf_engine_slots.argtypes = [C.c_void_p]
         lib.sf_engine_threads.restype = C.c_uint32
@@ -140,6 +152,12 @@ class ModelLibrary:
         info = self.lib.sf_model_describe().contents
         self.params_dtype, self.derived_dtype, self.state_dtype = dtypes(spec)
         self._check(info, path)
+        if isinstance(spec, CurrentSourceSpec):
+            self.current_ptr = C.cast(self.lib.sf_source_current, C.c_void_p).value
+            self.lib.sf_source_prepare.argtypes = [C.c_void_p, C.c_void_p, C.POINTER(Context)]
+            self.lib.sf_source_start.argtypes = [C.c_void_p, C.c_void_p, C.c_void_p,
+                                                 C.POINTER(Context)]
+            return
         self.update_ptr = C.cast(self.lib.sf_model_update, C.c_void_p).value
         self.lib.sf_model_prepare.argtypes = [C.c_void_p, C.c_void_p, C.c_uint32,
                                               C.POINTER(Context)]
@@ -163,29 +181,34 @@ class ModelLibrary:
                     f"the compiled kernel of {spec.name} ({path}) does not match its "
                     f"declaration: {label} layout {got} (size {size}) vs declared {expected} "
                     f"(size {dtype.itemsize})")
-        if info.n_receptors != len(spec.receptors):
+        if info.n_receptors != len(getattr(spec, "receptors", ())):
             raise KernelBuildError(
                 f"kernel of {spec.name} has {info.n_receptors} receptors, the declaration "
-                f"{len(spec.receptors)}")
+                f"{len(getattr(spec, 'receptors', ()))}")
 
 
 def model_library(spec, cache: Path) -> ModelLibrary:
+    """The compiled, checked library of a neuron model or current source (cached)."""
     key = (spec, str(cache))
     lib = _model_libs.get(key)
     if lib is None:
         if not spec.kernel.is_file():
             raise KernelBuildError(f"kernel source of {spec.name} not found: {spec.kernel}")
+        is_source = isinstance(spec, CurrentSourceSpec)
+        kind = "current_source" if is_source else "neuron_model"
         try:
-            plugin = get_manager().provider("neuron_model", spec.name).name
+            plugin = get_manager().provider(kind, spec.name).name
         except KeyError:
             plugin = "unregistered"
         # every SDK header and every C file beside the kernel may be included by it
         kernel_dir = spec.kernel.resolve().parent
         deps = sorted(include_dir().glob("*.h")) + sorted(
             p for p in kernel_dir.iterdir() if p.suffix in (".c", ".h"))
+        source = generate_source_wrapper(spec) if is_source else generate_wrapper(spec)
         path = compiler.build(
-            f"model_{spec.name}", generate_wrapper(spec), deps, cache,
-            f"the C kernel of model {spec.name} (plugin {plugin!r}, {spec.kernel})")
+            f"{'source' if is_source else 'model'}_{spec.name}", source, deps, cache,
+            f"the C kernel of {'current source' if is_source else 'model'} {spec.name} "
+            f"(plugin {plugin!r}, {spec.kernel})")
         lib = ModelLibrary(spec, path)
         _model_libs[key] = lib
     return lib
@@ -259,6 +282,26 @@ def pack_block(p_ir, n_pre: int, dt: float, keep=None, table=None, index=None):
 # --------------------------------------------------------------------------------------
 # Backend
 # --------------------------------------------------------------------------------------
+class _Source:
+    """What the backend keeps per current source between runs."""
+
+    def __init__(self, ir_source, lib: ModelLibrary, dt: float):
+        self.ir = ir_source
+        self.lib = lib
+        self.table, _, self.seq = pack_parameters(ir_source.model, ir_source.parameters,
+                                                  lib.params_dtype)
+        self.derived = np.zeros(1, dtype=lib.derived_dtype)
+        ctx = Context(dt, 0.0, 0, ir_source.seed, _ptr(self.seq), 1, 0)
+        lib.lib.sf_source_prepare(_ptr(self.table), _ptr(self.derived), C.byref(ctx))
+        pops = [np.full(len(idx), k, np.uint32) for k, idx in ir_source.targets]
+        idxs = [np.asarray(idx, np.uint32) for _, idx in ir_source.targets]
+        self.target_pop = np.ascontiguousarray(np.concatenate(pops) if pops else
+                                               np.zeros(0, np.uint32))
+        self.target_index = np.ascontiguousarray(np.concatenate(idxs) if idxs else
+                                                 np.zeros(0, np.uint32))
+        self.version = ir_source.params_version
+
+
 class _Pop:
     """What the backend keeps per population between runs."""
 
@@ -289,6 +332,7 @@ class HostBackend:
         self.dt = state.dt
         self.projection_versions = None
         self.params_changed: set[int] = set()
+        self.sources: list[_Source] = []
 
     # -- building ------------------------------------------------------------------------
     def _build(self, net) -> None:
@@ -398,11 +442,41 @@ class HostBackend:
                     self._set_block(b, prj, net)
             self.projection_versions = versions
 
+    def _sync_sources(self, net, start_step: int) -> None:
+        """Bring the current sources up to date and position them at the run's start."""
+        old = {id(s.ir.state): s for s in self.sources}
+        sources = []
+        for src_ir in net.current_sources:
+            kept = old.get(id(src_ir.state))
+            if (kept is None or kept.version != src_ir.params_version
+                    or [len(i) for _, i in kept.ir.targets] != [len(i) for _, i in src_ir.targets]):
+                kept = _Source(src_ir, model_library(src_ir.model, self.cache), net.dt)
+            kept.ir = src_ir
+            ctx = Context(net.dt, start_step * net.dt, start_step, src_ir.seed, _ptr(kept.seq),
+                          1, 0)
+            kept.lib.lib.sf_source_start(_ptr(kept.table), _ptr(kept.derived),
+                                         _ptr(src_ir.state), C.byref(ctx))
+            sources.append(kept)
+        self.sources = sources
+
+    def _source_descs(self, steps: int):
+        descs, bufs = [], []
+        for src in self.sources:
+            out = np.zeros(steps + 1) if src.ir.record else None
+            descs.append(SourceDesc(src.lib.current_ptr, _ptr(src.table), _ptr(src.derived),
+                                    _ptr(src.ir.state), _ptr(src.seq), src.ir.seed,
+                                    len(src.target_pop), 0, _ptr(src.target_pop),
+                                    _ptr(src.target_index), _ptr(out),
+                                    0 if out is None else len(out), 0, 0))
+            bufs.append(out)
+        return descs, bufs
+
     # -- running ---------------------------------------------------------------------------
     def run(self, net, start_step: int, n_steps: int, sink) -> None:
         self._sync(net)
         eng, lib = self.engine, self.lib
         lib.sf_engine_set_step(eng, start_step)
+        self._sync_sources(net, start_step)
         for k, pop in enumerate(self.pops):
             mask = pop.ir.record_spikes
             pop.record_mask = None if mask is None else np.ascontiguousarray(mask, np.uint8)
@@ -427,12 +501,21 @@ class HostBackend:
             descs, bufs = self._sample_buffers(requests, first, steps)
             arr = (SampleDesc * max(len(descs), 1))(*descs)
             lib.sf_engine_set_samples(eng, arr if descs else None, len(descs))
+            src_descs, src_bufs = self._source_descs(steps)
+            src_arr = (SourceDesc * max(len(src_descs), 1))(*src_descs)
+            self._check(lib.sf_engine_set_sources(eng, src_arr if src_descs else None,
+                                                  len(src_descs)), "the current sources")
             rc = lib.sf_engine_run(eng, steps)
             lib.sf_engine_set_samples(eng, None, 0)
+            lib.sf_engine_set_sources(eng, None, 0)
             if rc != 0:
                 self._check(rc, "the run")
             done += steps
             self._drain(sink, requests, arr, bufs, first)
+            for j, out in enumerate(src_bufs):
+                if out is not None and src_arr[j].record_count:
+                    sink.current(j, int(src_arr[j].record_first_step),
+                                 out[:src_arr[j].record_count])
             sink.progress(done, n_steps)
 
     def _sample_buffers(self, requests, first: int, steps: int):
