@@ -87,7 +87,8 @@ static inline void sf_rkf45_step(sf_ode_fn f, const void *ctx, int n, const doub
 /* Integrate y over [0, t_end] with adaptive steps. *h holds the step size suggested by the
  * previous call (0: start with t_end) and is updated for the next call.
  * Returns the number of accepted steps, or -1 if the step size underflowed or y stopped
- * being finite (the caller should treat the neuron's state as invalid). */
+ * being finite; y then holds the last finite state (the caller decides what the neuron
+ * does, e.g. marks its state invalid). */
 static inline int sf_ode_evolve(sf_ode_fn f, const void *ctx, int n, double *y, double t_end,
                                 double *h, const sf_ode_control *c) {
     const double order = 5.0, safety = 0.9;
@@ -107,15 +108,22 @@ static inline int sf_ode_evolve(sf_ode_fn f, const void *ctx, int n, double *y, 
         for (;;) {
             sf_rkf45_step(f, ctx, n, y0, k1, h0, y, err);
             if (c->a_dydt != 0.0) f(y, yp, ctx);
+            /* the largest error ratio, compared as GSL does (a NaN ratio is ignored, an
+             * infinite one shrinks the step); a state that is no longer finite is reported */
             double rmax = DBL_MIN;
+            int finite = 1;
             for (int i = 0; i < n; i++) {
                 const double d = c->eps_rel * (c->a_y * fabs(y[i])
                                  + (c->a_dydt != 0.0 ? c->a_dydt * fabs(h0 * yp[i]) : 0.0))
                                  + c->eps_abs;
                 const double r = fabs(err[i]) / fabs(d);
-                if (!(r <= rmax)) rmax = r;   /* also catches NaN */
+                if (r > rmax) rmax = r;
+                if (!isfinite(y[i])) finite = 0;
             }
-            if (!isfinite(rmax)) return -1;
+            if (!finite) {
+                memcpy(y, y0, (size_t)n * sizeof(double));
+                return -1;
+            }
             const double h_old = h0;
             if (rmax > 1.1) {
                 double r = safety / pow(rmax, 1.0 / order);
@@ -126,7 +134,10 @@ static inline int sf_ode_evolve(sf_ode_fn f, const void *ctx, int n, double *y, 
                     continue;
                 }
                 h0 = h_old;                        /* precision limit: accept */
-                if (h0 < 1e-12 * t_end) return -1;
+                if (h0 < 1e-12 * t_end || isinf(rmax)) {
+                    memcpy(y, y0, (size_t)n * sizeof(double));
+                    return -1;
+                }
             } else if (rmax < 0.5) {
                 double r = safety / pow(rmax, 1.0 / (order + 1.0));
                 if (r > 5.0) r = 5.0;

@@ -129,6 +129,7 @@ class NeuronModelSpec:
                  generated cell type extends; parameter names must then match PyNN's.
     is_source:   True for spike sources (they take no synaptic input).
     conductance_based: True if synaptic weights are conductances (uS).
+    validate:    optional check across parameters, e.g. :func:`below`.
     """
 
     name: str = attrs.field(validator=_identifier)
@@ -141,6 +142,9 @@ class NeuronModelSpec:
     is_source: bool = False
     conductance_based: bool = False
     description: str = ""
+    #: optional rule between parameters: called with {name: array over the population},
+    #: raises InvalidParameterValueError naming the problem (e.g. v_reset < v_thresh)
+    validate: Callable[[dict], None] | None = attrs.field(default=None, eq=False)
 
     def __attrs_post_init__(self):
         names = [p.name for p in self.parameters] + [s.name for s in self.state] + [
@@ -225,3 +229,21 @@ class StructureSpec:
     name: str = attrs.field(validator=_identifier)
     cls: type
     description: str = ""
+
+
+def below(low: str, high: str) -> Callable[[dict], None]:
+    """A ``validate`` rule: parameter ``low`` must be smaller than ``high`` in every cell
+    (e.g. ``below("v_reset", "v_thresh")``, as NEST requires)."""
+    def check(params: dict) -> None:
+        import numpy as np
+        from pyNN import errors
+
+        a, b = np.asarray(params[low], float), np.asarray(params[high], float)
+        bad = np.flatnonzero(~(a < b))
+        if bad.size:
+            i = bad[0]
+            raise errors.InvalidParameterValueError(
+                f"{low} must be below {high}; got {low}={a.ravel()[i]:g} and "
+                f"{high}={b.ravel()[i]:g} (cell index {i})")
+    check.__name__ = f"{low}_below_{high}"
+    return check

@@ -425,3 +425,15 @@ def test_errors_before_setup_and_after_end():
     sim.setup(timestep=DT)                     # a new simulation: old objects refuse
     with pytest.raises(sim.SimulatorShutdownException, match="earlier simulation"):
         sim.Projection(pop, neurons(), sim.AllToAllConnector())
+
+
+def test_rule_between_parameters_v_reset_below_threshold():
+    with pytest.raises(errors.InvalidParameterValueError,
+                       match=r"v_reset must be below v_thresh; got v_reset=-40 and v_thresh=-50"):
+        sim.Population(3, sim.IF_curr_exp(v_reset=-40.0))
+    p = sim.Population(3, sim.IF_curr_exp())
+    with pytest.raises(errors.InvalidParameterValueError, match=r"v_thresh=-70 \(cell index 1\)"):
+        p[1:2].set(v_thresh=-70.0)
+    assert p.get("v_thresh") == -50.0         # unchanged after the refused set()
+    p.set(v_thresh=-60.0, v_reset=-70.0)      # both at once: checked together
+    assert p.get("v_reset") == -70.0

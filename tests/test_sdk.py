@@ -35,3 +35,8 @@ def test_rkf45_oscillator_with_yp_control(ode_output):
     assert abs(x - math.cos(2.0 * 5.0)) < 1e-6
     assert abs(v + 2.0 * math.sin(2.0 * 5.0)) < 1e-6
     assert 0 < h <= 0.05 * 5
+
+
+def test_rkf45_reports_a_state_that_stops_being_finite(ode_output):
+    rc, finite = ode_output["blowup"]
+    assert rc == -1 and finite == 1      # reported, and the last finite state kept

@@ -209,6 +209,11 @@ class _StorageMixin:
                                dtype=object)
             models.check_values(spec, name, arr, indices=self._index_array())
             staged[name] = arr
+        if spec.validate is not None:   # rules between parameters, on the values to be
+            merged = {k: v.copy() for k, v in root._params.items()}
+            for name, arr in staged.items():
+                merged[name][self._indices] = arr
+            spec.validate(merged)
         for name, arr in staged.items():
             root._params[name][self._indices] = arr
         root._params_version += 1
@@ -802,6 +807,8 @@ class Population(_StorageMixin, common.Population):
                 values = np.array(np.broadcast_to(np.asarray(values, dtype=float), (n,)))
             models.check_values(spec, p.name, values)
             self._params[p.name] = values
+        if spec.validate is not None:
+            spec.validate(self._params)
         _, _, state_dtype = models.dtypes(spec)
         self._state = np.zeros(n, dtype=state_dtype)
         self._initial = {s.name: np.zeros(n) for s in spec.public_state}

@@ -19,7 +19,7 @@ from pathlib import Path
 from pyNN.standardmodels import cells
 
 from spinnframe import hookimpl
-from spinnframe.specs import Derived, NeuronModelSpec, Parameter, StateVariable
+from spinnframe.specs import Derived, NeuronModelSpec, Parameter, StateVariable, below
 
 __version__ = "0.1.0"
 
@@ -58,6 +58,7 @@ IF_CURR_EXP = NeuronModelSpec(
     kernel=Path(__file__).with_name("if_curr_exp.c"),
     pynn_base=cells.IF_curr_exp,
     description=__doc__,
+    validate=below("v_reset", "v_thresh"),
 )
 
 
