@@ -15,7 +15,7 @@ from pathlib import Path
 from pyNN.standardmodels import cells
 
 from spinnframe import hookimpl
-from spinnframe.specs import Derived, NeuronModelSpec, Parameter, StateVariable
+from spinnframe.specs import Derived, NeuronModelSpec, Parameter, StateVariable, below
 
 __version__ = "0.1.0"
 
@@ -113,6 +113,7 @@ IF_CURR_ALPHA = NeuronModelSpec(
     receptors=("excitatory", "inhibitory"),
     kernel=HERE / "if_curr_alpha.c",
     pynn_base=cells.IF_curr_alpha,
+    validate=below("v_reset", "v_thresh"),
     description=ALPHA_DESCRIPTION,
 )
 
@@ -132,6 +133,7 @@ IF_CURR_DELTA = NeuronModelSpec(
     receptors=("excitatory", "inhibitory"),
     kernel=HERE / "if_curr_delta.c",
     pynn_base=cells.IF_curr_delta,
+    validate=below("v_reset", "v_thresh"),
     description=DELTA_DESCRIPTION,
 )
 

@@ -1,0 +1,80 @@
+/* IF_cond_alpha kernel: LIF membrane with alpha-function conductances, integrated with
+ * adaptive RKF45 as NEST's iaf_cond_alpha does. The declaration (parameters, state,
+ * derived constants) is in __init__.py; the structs used here are generated from it. */
+#include "if_cond_common.h"
+
+/* State vector of the ODE, in NEST's units and order: each alpha conductance is a pair
+ * (dg, g) of linear equations, dg in nS/ms and g in nS. */
+enum { V_M = 0, DG_EXC = 1, G_EXC = 2, DG_INH = 3, G_INH = 4, N_Y = 5 };
+
+static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
+    /* The same expressions pyNN.nest and NEST use, so that both integrate exactly the same
+     * numbers. */
+    d->c_m = p->cm * 1000.0;
+    d->g_l = p->cm / p->tau_m * 1000.0;
+    d->i_e = p->i_offset * 1000.0;
+    d->refrac_steps = if_cond_refrac_steps(p->tau_refrac, ctx->dt);
+    /* A spike of weight w sets dg to w e / tau, so that g peaks at exactly w after tau. */
+    d->psc_init_exc = 1.0 * IF_COND_E / p->tau_syn_E;
+    d->psc_init_inh = 1.0 * IF_COND_E / p->tau_syn_I;
+}
+
+static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                            const sf_context *ctx, uint64_t neuron) {
+    (void)p; (void)d; (void)ctx; (void)neuron;
+    s->g_exc_ns = if_cond_ns_from_public(s->gsyn_exc, s->g_exc_ns);
+    s->g_inh_ns = if_cond_ns_from_public(s->gsyn_inh, s->g_inh_ns);
+}
+
+/* dy/dt. The order of the terms of the membrane current is NEST's (it differs from
+ * iaf_cond_exp's), so that the floating-point sums round the same way. */
+static void if_cond_alpha_rhs(const double *y, double *f, const void *vctx) {
+    const if_cond_rhs_ctx *c = (const if_cond_rhs_ctx *)vctx;
+    const sf_params_t *p = c->p;
+    const double v = if_cond_effective_v(c, y[V_M]);
+    const double i_syn_exc = y[G_EXC] * (v - p->e_rev_E);
+    const double i_syn_inh = y[G_INH] * (v - p->e_rev_I);
+    const double i_leak = c->d->g_l * (v - p->v_rest);
+    f[V_M] = c->refractory ? 0.0
+             : (-i_leak - i_syn_exc - i_syn_inh + c->i_stim + c->d->i_e) / c->d->c_m;
+    f[DG_EXC] = -y[DG_EXC] / p->tau_syn_E;
+    f[G_EXC] = y[DG_EXC] - (y[G_EXC] / p->tau_syn_E);
+    f[DG_INH] = -y[DG_INH] / p->tau_syn_I;
+    f[G_INH] = y[DG_INH] - (y[G_INH] / p->tau_syn_I);
+}
+
+static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                               const sf_input *in, const sf_context *ctx) {
+    double y[N_Y] = {s->v, s->dg_exc_ns, s->g_exc_ns, s->dg_inh_ns, s->g_inh_ns};
+    const if_cond_rhs_ctx rc = {p, d, s->refrac > 0, in->i_inj * 1000.0};
+    const sf_ode_control control = sf_ode_control_y(IF_COND_EPS_ABS, IF_COND_EPS_REL);
+    if (sf_ode_evolve(if_cond_alpha_rhs, &rc, N_Y, y, ctx->dt, &s->h, &control) < 0) {
+        /* NEST would stop with GSLSolverFailure; mark the state invalid instead. */
+        s->v = s->gsyn_exc = s->gsyn_inh = NAN;
+        s->g_exc_ns = s->g_inh_ns = s->dg_exc_ns = s->dg_inh_ns = NAN;
+        s->h = 0.0;
+        return 0;
+    }
+
+    uint32_t spiked = 0;
+    if (s->refrac > 0) {
+        s->refrac--;
+        y[V_M] = p->v_reset;
+    } else if (y[V_M] >= p->v_thresh) {
+        s->refrac = d->refrac_steps;
+        y[V_M] = p->v_reset;
+        spiked = 1;
+    }
+    /* spikes arriving at the end of the step start their alpha functions */
+    y[DG_EXC] += in->syn[SF_RECEPTOR_EXCITATORY] * IF_COND_NS_PER_US * d->psc_init_exc;
+    y[DG_INH] += in->syn[SF_RECEPTOR_INHIBITORY] * IF_COND_NS_PER_US * d->psc_init_inh;
+
+    s->v = y[V_M];
+    s->dg_exc_ns = y[DG_EXC];
+    s->g_exc_ns = y[G_EXC];
+    s->dg_inh_ns = y[DG_INH];
+    s->g_inh_ns = y[G_INH];
+    s->gsyn_exc = y[G_EXC] / IF_COND_NS_PER_US;
+    s->gsyn_inh = y[G_INH] / IF_COND_NS_PER_US;
+    return spiked;
+}

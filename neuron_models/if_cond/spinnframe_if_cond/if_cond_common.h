@@ -1,0 +1,62 @@
+/* Helpers shared by the IF_cond_* kernels (included by each kernel; not a kernel itself).
+ *
+ * The kernels integrate in NEST's units (mV, nS, pF, pA, ms) rather than PyNN's (mV, uS,
+ * nF, nA, ms). The reason is the error control: NEST uses an absolute tolerance of 1e-3 on
+ * every component of the state vector with no relative part, and that number means 1e-3 nS
+ * for a conductance. Integrating conductances in uS with the same 1e-3 would make the
+ * conductance error allowance 1000 times larger than NEST's; integrating in nS reproduces
+ * NEST's step-size sequence and hence its numbers, to rounding.
+ */
+#ifndef SPINNFRAME_IF_COND_COMMON_H
+#define SPINNFRAME_IF_COND_COMMON_H
+
+#include "sf_ode.h"
+
+/* NEST's iaf_cond_exp, iaf_cond_alpha and iaf_cond_exp_sfa_rr all use
+ * gsl_odeiv_control_y_new(1e-3, 0.0) with the gsl_odeiv_step_rkf45 stepper. */
+#define IF_COND_EPS_ABS 1e-3
+#define IF_COND_EPS_REL 0.0
+
+/* Euler's number, as NEST's numerics::e (M_E is not part of strict C99). */
+#define IF_COND_E 2.718281828459045235360287
+
+/* Conductances scale between PyNN's uS and NEST's nS. */
+#define IF_COND_NS_PER_US 1000.0
+
+/* The integrated conductance is kept in nS (internal state); the public, recordable copy
+ * in uS is derived from it after every step. A user may overwrite the public copy between
+ * runs (Population.initialize), so at the start of each run the internal value is taken
+ * from the public one unless the public one is still exactly the copy derived from it.
+ * This way neither value picks up a rounding error from converting back and forth. */
+static inline double if_cond_ns_from_public(double public_us, double internal_ns) {
+    if (public_us == internal_ns / IF_COND_NS_PER_US) return internal_ns;
+    return public_us * IF_COND_NS_PER_US;
+}
+
+/* Refractory period in whole time steps, rounded up as NEST does. */
+static inline int32_t if_cond_refrac_steps(double tau_refrac, double dt) {
+    return sf_duration_steps(tau_refrac, dt);   /* NEST's rounding (see the SDK) */
+}
+
+/* What the right-hand side of an IF_cond_* system needs besides the state vector: the
+ * parameters and derived constants of the neuron, whether it is refractory (NEST decides
+ * this once per time step, from the counter before it is decremented) and the injected
+ * current of the step in pA. Inputs are constant within a step, so the system is
+ * autonomous over the step, as sf_ode_evolve expects. */
+typedef struct if_cond_rhs_ctx {
+    const sf_params_t *p;
+    const sf_derived_t *d;
+    int refractory;
+    double i_stim;
+} if_cond_rhs_ctx;
+
+/* The membrane potential the currents are computed with: v_reset while refractory (the
+ * potential is clamped there), otherwise v but at most v_thresh (within the time step in
+ * which v crosses threshold, NEST computes the currents with v_thresh, so the crossing
+ * step does not overshoot into the strongly nonlinear range). */
+static inline double if_cond_effective_v(const if_cond_rhs_ctx *c, double v) {
+    if (c->refractory) return c->p->v_reset;
+    return (c->p->v_thresh < v) ? c->p->v_thresh : v;   /* like std::min(v, v_thresh) */
+}
+
+#endif /* SPINNFRAME_IF_COND_COMMON_H */

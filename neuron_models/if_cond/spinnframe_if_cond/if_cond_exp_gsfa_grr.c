@@ -1,0 +1,82 @@
+/* IF_cond_exp_gsfa_grr kernel: IF_cond_exp plus a spike-frequency adaptation conductance
+ * g_s and a relative refractory conductance g_r, integrated with adaptive RKF45 as NEST's
+ * iaf_cond_exp_sfa_rr does. The declaration (parameters, state, derived constants) is in
+ * __init__.py; the structs used here are generated from it. */
+#include "if_cond_common.h"
+
+/* State vector of the ODE, in NEST's units (mV, nS) and order. */
+enum { V_M = 0, G_EXC = 1, G_INH = 2, G_SFA = 3, G_RR = 4, N_Y = 5 };
+
+static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
+    /* The same expressions pyNN.nest uses to hand the parameters to NEST, so that both
+     * integrate exactly the same numbers. q_sfa and q_rr are in nS in PyNN too. */
+    d->c_m = p->cm * 1000.0;
+    d->g_l = p->cm / p->tau_m * 1000.0;
+    d->i_e = p->i_offset * 1000.0;
+    d->refrac_steps = if_cond_refrac_steps(p->tau_refrac, ctx->dt);
+}
+
+static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                            const sf_context *ctx, uint64_t neuron) {
+    (void)p; (void)d; (void)ctx; (void)neuron;
+    s->g_exc_ns = if_cond_ns_from_public(s->gsyn_exc, s->g_exc_ns);
+    s->g_inh_ns = if_cond_ns_from_public(s->gsyn_inh, s->g_inh_ns);
+}
+
+/* dy/dt. The order of the terms of the membrane current is NEST's, so that the
+ * floating-point sums round the same way. */
+static void if_cond_exp_gsfa_grr_rhs(const double *y, double *f, const void *vctx) {
+    const if_cond_rhs_ctx *c = (const if_cond_rhs_ctx *)vctx;
+    const sf_params_t *p = c->p;
+    const double v = if_cond_effective_v(c, y[V_M]);
+    const double i_syn_exc = y[G_EXC] * (v - p->e_rev_E);
+    const double i_syn_inh = y[G_INH] * (v - p->e_rev_I);
+    const double i_leak = c->d->g_l * (v - p->v_rest);
+    const double i_sfa = y[G_SFA] * (v - p->e_rev_sfa);
+    const double i_rr = y[G_RR] * (v - p->e_rev_rr);
+    f[V_M] = c->refractory ? 0.0
+             : (-i_leak + c->i_stim + c->d->i_e - i_syn_exc - i_syn_inh - i_sfa - i_rr)
+               / c->d->c_m;
+    f[G_EXC] = -y[G_EXC] / p->tau_syn_E;
+    f[G_INH] = -y[G_INH] / p->tau_syn_I;
+    f[G_SFA] = -y[G_SFA] / p->tau_sfa;
+    f[G_RR] = -y[G_RR] / p->tau_rr;
+}
+
+static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                               const sf_input *in, const sf_context *ctx) {
+    double y[N_Y] = {s->v, s->g_exc_ns, s->g_inh_ns, s->g_s, s->g_r};
+    const if_cond_rhs_ctx rc = {p, d, s->refrac > 0, in->i_inj * 1000.0};
+    const sf_ode_control control = sf_ode_control_y(IF_COND_EPS_ABS, IF_COND_EPS_REL);
+    if (sf_ode_evolve(if_cond_exp_gsfa_grr_rhs, &rc, N_Y, y, ctx->dt, &s->h, &control) < 0) {
+        /* NEST would stop with GSLSolverFailure; mark the state invalid instead. */
+        s->v = s->gsyn_exc = s->gsyn_inh = s->g_exc_ns = s->g_inh_ns = NAN;
+        s->g_s = s->g_r = NAN;
+        s->h = 0.0;
+        return 0;
+    }
+    /* spikes arriving at the end of the step */
+    y[G_EXC] += in->syn[SF_RECEPTOR_EXCITATORY] * IF_COND_NS_PER_US;
+    y[G_INH] += in->syn[SF_RECEPTOR_INHIBITORY] * IF_COND_NS_PER_US;
+
+    uint32_t spiked = 0;
+    if (s->refrac > 0) {
+        s->refrac--;
+        y[V_M] = p->v_reset;
+    } else if (y[V_M] >= p->v_thresh) {
+        s->refrac = d->refrac_steps;
+        y[V_M] = p->v_reset;
+        /* each spike adds its quantum of adaptation and relative refractoriness */
+        y[G_SFA] += p->q_sfa;
+        y[G_RR] += p->q_rr;
+        spiked = 1;
+    }
+    s->v = y[V_M];
+    s->g_exc_ns = y[G_EXC];
+    s->g_inh_ns = y[G_INH];
+    s->gsyn_exc = y[G_EXC] / IF_COND_NS_PER_US;
+    s->gsyn_inh = y[G_INH] / IF_COND_NS_PER_US;
+    s->g_s = y[G_SFA];
+    s->g_r = y[G_RR];
+    return spiked;
+}
