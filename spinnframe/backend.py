@@ -47,3 +47,18 @@ class Backend(Protocol):
 
     def end(self) -> None:
         """Release resources."""
+
+
+def prepare_model(state, spec) -> None:
+    """Let the simulation's backend prepare neuron model ``spec`` now (see
+    :attr:`spinnframe.specs.BackendSpec.prepare`): ``Population()`` calls this, so that a
+    kernel that is missing, does not compile or does not match its declaration is an error
+    there rather than at ``run()``. Backends without ``prepare`` are not asked; a backend
+    that is not installed is reported by ``run()``, where it is needed."""
+    from .plugins import get_manager
+
+    mgr = get_manager()
+    mgr.load()
+    provided = mgr.backends.get(state.backend_name)
+    if provided is not None and provided.spec.prepare is not None:
+        provided.spec.prepare(spec, dict(state.options))

@@ -179,11 +179,22 @@ class NeuronModelSpec:
 @attrs.frozen
 class BackendSpec:
     """A simulation backend. ``factory(state)`` returns an object implementing
-    :class:`spinnframe.backend.Backend`; it is called at the first ``run()``."""
+    :class:`spinnframe.backend.Backend`; it is called at the first ``run()``.
+
+    ``prepare(spec, options)`` (optional) is called when a Population of the neuron model
+    ``spec`` is created, with the options given to ``setup()`` (e.g. ``cache_dir``). A
+    backend that compiles or loads model code does it there, so that a kernel that is
+    missing, does not compile or does not match its declaration is reported by
+    ``Population()``, not by ``run()``: it raises
+    :class:`~spinnframe.errors.KernelBuildError` naming the model and its plugin. It must
+    be cheap when called again for the same model, and must not need the backend object
+    (which ``factory`` creates only at the first ``run()``).
+    """
 
     name: str = attrs.field(validator=_identifier)
     factory: Callable[..., Any]
     description: str = ""
+    prepare: Callable[[Any, dict], None] | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen

@@ -29,6 +29,7 @@ from pyNN.parameters import simplify as _simplify_numbers
 from pyNN.random import RandomDistribution
 
 from .. import models
+from ..backend import prepare_model
 from ..errors import RecordingError
 from ..recording.recorder import Recorder
 from ..simulator import ID as _BaseID
@@ -784,6 +785,7 @@ class Population(_StorageMixin, common.Population):
 
     def _create_cells(self):
         spec = _spec_or_error(self.celltype)
+        prepare_model(state, spec)     # a broken kernel fails here, not at run()
         self._spec = spec
         n = self.size
         first = state.id_counter

@@ -10,7 +10,12 @@ def _factory(state):
     return HostBackend(state)
 
 
+def _prepare(spec, options):
+    from .prepare import prepare_model  # compiles the model's kernel when its Population is made
+    prepare_model(spec, options)
+
+
 @hookimpl
 def spinnframe_backends():
-    return [BackendSpec(name="host", factory=_factory,
+    return [BackendSpec(name="host", factory=_factory, prepare=_prepare,
                         description="native C engine on this machine (default)")]
