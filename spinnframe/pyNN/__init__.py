@@ -27,6 +27,10 @@ from ..errors import (  # noqa: F401
     SimulatorNotSetupException, SimulatorRunningException, SimulatorShutdownException)
 from ..populations import Assembly, Population, PopulationView  # noqa: F401
 from ..projections import Projection, StaticSynapse  # noqa: F401
+from ..projections.synapses import (  # noqa: F401
+    AdditivePotentiationMultiplicativeDepression, AdditiveWeightDependence,
+    GutigWeightDependence, MultiplicativeWeightDependence, SimpleStochasticSynapse,
+    SpikePairRule, STDPMechanism, TsodyksMarkramSynapse, Vogels2011Rule)
 from ..projections.connect import FixedProbabilityConnector  # noqa: F401
 
 create = build_create(Population)
