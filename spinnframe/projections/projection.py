@@ -111,6 +111,15 @@ def _check_shapes(synapse_type, n_pre: int, n_post: int) -> None:
                 f"{n_pre} to {n_post} cells needs shape (n_pre, n_post) = ({n_pre}, {n_post})")
 
 
+def _locate(collection, segments, positions):
+    """(population number, base index) of positions in a collection; for a whole
+    Population every position is in population 0 at its own index (no copies)."""
+    from ..populations import Population
+    if isinstance(collection, Population):
+        return None, positions
+    return segments.locate(positions)
+
+
 def _source_populations(collection) -> list:
     """Root populations of ``collection`` that are spike sources (take no input)."""
     return [p for p in Segments(collection).pops
@@ -594,13 +603,16 @@ class Projection(common.Projection):
         if self._ir_cache is not None and self._ir_cache[0] == first_index:
             return self._ir_cache[1]
         pre_seg, post_seg = Segments(self.pre), Segments(self.post)
-        pre_no, pre_base = pre_seg.locate(self._pre)
-        post_no, post_base = post_seg.locate(self._post)
+        pre_no, pre_base = _locate(self.pre, pre_seg, self._pre)
+        post_no, post_base = _locate(self.post, post_seg, self._post)
         parts = []
         n_post_pops = len(post_seg.pops)
         if len(pre_seg.pops) == 1 and n_post_pops == 1:
             pairs = [(0, 0)] if len(self) else []       # the common case: no search needed
         else:
+            n = len(self)
+            pre_no = np.zeros(n, np.int32) if pre_no is None else pre_no
+            post_no = np.zeros(n, np.int32) if post_no is None else post_no
             pair_id = pre_no.astype(np.int64) * n_post_pops + post_no
             pairs = [divmod(int(k), n_post_pops)
                      for k in np.flatnonzero(np.bincount(pair_id) if len(self) else [])]

@@ -268,6 +268,15 @@ def weight_format(weights: np.ndarray):
     """Choose the weight storage of one projection: exact (uint16 index into a table of
     doubles) when it has at most WEIGHT_TABLE_MAX distinct weights, else float32. Chosen per
     projection, not per thread block, so results do not depend on the thread count."""
+    if len(weights) == 0:
+        return np.zeros(1), np.zeros(0, np.uint16)
+    lo, hi = weights.min(), weights.max()
+    if lo == hi:                                   # homogeneous: no sort needed
+        return np.array([lo], dtype=np.float64), np.zeros(len(weights), np.uint16)
+    if len(weights) > 4 * WEIGHT_TABLE_MAX:        # random weights: a sample decides cheaply
+        sample = weights[:: len(weights) // (2 * WEIGHT_TABLE_MAX)]
+        if len(np.unique(sample)) > WEIGHT_TABLE_MAX // 2:
+            return None, None
     table, index = np.unique(weights, return_inverse=True)
     if len(table) <= WEIGHT_TABLE_MAX:
         return table.astype(np.float64), index.ravel().astype(np.uint16)
@@ -278,7 +287,11 @@ def pack_block(p_ir, n_pre: int, dt: float, keep=None, table=None, index=None):
     """CSR rows for (a subset ``keep`` of) one ProjectionIR:
     (row_ptr, post_index, delay_steps, (float32 weights | None, weight index | None, table))."""
     sel = np.arange(len(p_ir.pre_index)) if keep is None else np.flatnonzero(keep)
-    order = sel[np.argsort(p_ir.pre_index[sel], kind="stable")]
+    pre_sel = p_ir.pre_index[sel]
+    if len(pre_sel) < 2 or (pre_sel[1:] >= pre_sel[:-1]).all():
+        order = sel                                # already by presynaptic neuron
+    else:
+        order = sel[np.argsort(pre_sel, kind="stable")]
     counts = np.bincount(p_ir.pre_index[order], minlength=n_pre)
     row_ptr = np.zeros(n_pre + 1, np.uint64)
     np.cumsum(counts, out=row_ptr[1:])
