@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pyNN import errors, random, space  # noqa: F401
 from pyNN.connectors import (  # noqa: F401
-    AllToAllConnector, ArrayConnector, CloneConnector, CSAConnector,
+    AllToAllConnector, ArrayConnector, CloneConnector,
     DisplacementDependentProbabilityConnector, DistanceDependentProbabilityConnector,
     FixedNumberPostConnector, FixedNumberPreConnector, FixedTotalNumberConnector, FromFileConnector, FromListConnector,
-    IndexBasedProbabilityConnector, OneToOneConnector, SmallWorldConnector)
+    IndexBasedProbabilityConnector, OneToOneConnector)
 from pyNN.connectors import Connector  # noqa: F401
 from pyNN.network import Network  # noqa: F401
 from pyNN.parameters import ArrayParameter, ParameterSpace, Sequence  # noqa: F401
@@ -27,11 +27,12 @@ from ..errors import (  # noqa: F401
     SimulatorNotSetupException, SimulatorRunningException, SimulatorShutdownException)
 from ..populations import Assembly, Population, PopulationView  # noqa: F401
 from ..projections import Projection, StaticSynapse  # noqa: F401
+from ..projections.connect import (  # noqa: F401
+    CSAConnector, FixedProbabilityConnector, SmallWorldConnector)
 from ..projections.synapses import (  # noqa: F401
     AdditivePotentiationMultiplicativeDepression, AdditiveWeightDependence,
     GutigWeightDependence, MultiplicativeWeightDependence, SimpleStochasticSynapse,
     SpikePairRule, STDPMechanism, TsodyksMarkramSynapse, Vogels2011Rule)
-from ..projections.connect import FixedProbabilityConnector  # noqa: F401
 
 create = build_create(Population)
 connect = build_connect(Projection, FixedProbabilityConnector, StaticSynapse)
@@ -69,11 +70,23 @@ def __getattr__(name: str):
         obj = current_source_class(mgr.current_sources[name].spec)
     elif name in mgr.structures:
         obj = mgr.structures[name].spec.cls
+    elif name in _shapes(mgr):
+        obj = _shapes(mgr)[name]
     else:
         available = sorted(mgr.neuron_models) + sorted(mgr.current_sources) + sorted(
-            mgr.structures)
+            mgr.structures) + sorted(_shapes(mgr))
         raise AttributeError(
             f"module 'spinnframe.pyNN' has no attribute {name!r}; installed cell types, "
-            f"current sources and structures: {', '.join(available) or 'none'}")
+            f"current sources, structures and shapes: {', '.join(available) or 'none'}")
     globals()[name] = obj
     return obj
+
+
+def _shapes(mgr) -> dict:
+    """Shapes (volumes such as Cuboid, Sphere) that installed structures use: a structure
+    class lists them in its ``shapes`` attribute (e.g. ``RandomStructure.shapes``)."""
+    found = {}
+    for name in sorted(mgr.structures):
+        for cls in getattr(mgr.structures[name].spec.cls, "shapes", ()):
+            found.setdefault(cls.__name__, cls)
+    return found

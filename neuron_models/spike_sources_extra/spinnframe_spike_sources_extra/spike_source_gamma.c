@@ -1,0 +1,64 @@
+/* SpikeSourceGamma kernel: a gamma renewal process, shape alpha, rate beta (Hz).
+ *
+ * Inter-spike intervals are Gamma(alpha, scale 1/beta), drawn exactly (Marsaglia-Tsang);
+ * mean interval alpha/beta, CV 1/sqrt(alpha). Each spike is emitted in the time step it
+ * falls in (stamped at the step's end).
+ *
+ * Start: the process is stationary from `start` on (as if it had always been running): its
+ * age at `start` is drawn from the equilibrium age distribution, so the expected rate is
+ * beta/alpha at every time, including just after `start`.
+ * Parameter changes between runs: the interval in progress continues under the new
+ * parameters from its current age (hazard-rate definition, as SpikeSourceInhGamma at a bin
+ * boundary); a `start` in the future restarts the process there.
+ */
+#include "sf_renewal.h"
+
+static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
+    (void)ctx;
+    d->scale = p->beta > 0.0 ? 1000.0 / p->beta : INFINITY;   /* ms */
+}
+
+/* Start a stationary process at t0: a virtual last spike at t0 - age. */
+static inline void gamma_begin(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                               double t0) {
+    s->t_begin = t0;
+    if (!(p->beta > 0.0)) {          /* silent: no age to keep */
+        s->t_last = NAN;
+        s->next_t = INFINITY;
+        return;
+    }
+    const double age = ssx_stationary_age(&s->rng, p->alpha);   /* scale units */
+    s->t_last = t0 - d->scale * age;
+    s->next_t = t0 + d->scale * ssx_gamma_residual(&s->rng, p->alpha, age);
+}
+
+static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                            const sf_context *ctx, uint64_t neuron) {
+    const double t = ctx->t;
+    if (!s->seeded) {
+        s->rng = sf_rng_seed(ctx->seed, neuron);
+        s->seeded = 1;
+        gamma_begin(p, d, s, t > p->start ? t : p->start);
+    } else if (ctx->params_changed) {
+        if (p->start > t || s->t_begin > t || isnan(s->t_last) || !(p->beta > 0.0)) {
+            gamma_begin(p, d, s, t > p->start ? t : p->start);
+        } else {
+            const double age = (t - s->t_last) / d->scale;
+            s->next_t = t + d->scale * ssx_gamma_residual(&s->rng, p->alpha, age);
+        }
+    }
+}
+
+static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                               const sf_input *in, const sf_context *ctx) {
+    (void)in;
+    const double t_end = ctx->t + ctx->dt;
+    const double stop = p->start + p->duration;
+    uint32_t count = 0;
+    while (s->next_t <= t_end && s->next_t < stop) {
+        count++;
+        s->t_last = s->next_t;
+        s->next_t = s->t_last + d->scale * ssx_gamma(&s->rng, p->alpha);
+    }
+    return count;
+}
