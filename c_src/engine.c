@@ -17,6 +17,25 @@
 
 #define SF_MAX_THREADS 256
 
+/* One entry of a neuron's spike archive (NEST's histentry). */
+typedef struct sf_hist {
+    double t;                 /* spike time, ms */
+    double kminus;            /* K- trace just after this spike */
+    uint32_t access;          /* how many incoming plastic synapses have read it */
+    uint32_t pad;
+} sf_hist;
+
+typedef struct sf_archive {
+    sf_hist *h;
+    uint32_t head, len, cap;  /* entries h[head .. head+len) */
+    uint32_t n_incoming;      /* plastic synapses onto this neuron */
+    double kminus;
+    double last_spike;
+} sf_archive;
+
+/* Time comparisons of spike times use NEST's tolerance. */
+#define SF_STDP_EPS 1e-6
+
 typedef struct sf_pop {
     sf_pop_desc d;
     sf_real *ring;            /* n_slots x n_receptors x n */
@@ -32,7 +51,11 @@ typedef struct sf_pop {
     uint32_t n_out;
     double *i_inj;            /* injected current per neuron (current sources), or NULL */
     int injected;             /* some current source targets this population now */
+    sf_archive *arch;         /* spike archive per neuron (plastic targets), or NULL */
+    double tau_minus_inv;
 } sf_pop;
+
+static void archive_clear(sf_pop *p);
 
 struct sf_engine {
     double dt;
@@ -45,6 +68,7 @@ struct sf_engine {
     uint32_t n_samples;
     sf_source_desc *sources;
     uint32_t n_sources;
+    volatile int archive_error;   /* an archive could not grow (out of memory) */
 };
 
 uint32_t sf_engine_abi_version(void) { return SF_ENGINE_ABI_VERSION; }
@@ -77,6 +101,10 @@ void sf_engine_free(sf_engine *e) {
             sf_pop *p = &e->pops[k];
             free(p->ring); free(p->spk_index); free(p->spk_count);
             free(p->log_step); free(p->log_index); free(p->out_blocks); free(p->i_inj);
+            if (p->arch) {
+                for (uint32_t i = 0; i < p->d.n; i++) free(p->arch[i].h);
+                free(p->arch);
+            }
         }
         free(e->pops);
     }
@@ -174,6 +202,7 @@ int sf_engine_resize_slots(sf_engine *e, uint32_t n_slots) {
 void sf_engine_clear_ring(sf_engine *e) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
+        archive_clear(p);
         size_t n = p->d.n ? p->d.n : 1, nr = p->d.n_receptors ? p->d.n_receptors : 1;
         if (p->ring) memset(p->ring, 0, (size_t)e->n_slots * nr * n * sizeof(sf_real));
     }
@@ -215,8 +244,174 @@ static int log_spikes(sf_engine *e, sf_pop *p, uint64_t stamp) {
     return SF_OK;
 }
 
+/* ---- postsynaptic spike archive (as NEST's ArchivingNode) ----------------------------- */
+
+int sf_engine_set_archive(sf_engine *e, uint32_t pop, double tau_minus,
+                          const uint32_t *n_incoming) {
+    if (!e || pop >= e->n_pops || !(tau_minus > 0.0) || !n_incoming) return SF_ERR_ARG;
+    sf_pop *p = &e->pops[pop];
+    if (!p->arch) {
+        p->arch = calloc(p->d.n ? p->d.n : 1, sizeof(sf_archive));
+        if (!p->arch) return SF_ERR_NOMEM;
+        for (uint32_t i = 0; i < p->d.n; i++) p->arch[i].last_spike = -1.0;
+    }
+    p->tau_minus_inv = 1.0 / tau_minus;
+    for (uint32_t i = 0; i < p->d.n; i++) p->arch[i].n_incoming = n_incoming[i];
+    return SF_OK;
+}
+
+static void archive_clear(sf_pop *p) {
+    if (!p->arch) return;
+    for (uint32_t i = 0; i < p->d.n; i++) {
+        sf_archive *a = &p->arch[i];
+        a->head = a->len = 0;
+        a->kminus = 0.0;
+        a->last_spike = -1.0;
+    }
+}
+
+/* A spike of neuron i at time t (ms): prune what every incoming synapse has read (keeping
+ * one entry), update K-, append. Returns SF_ERR_NOMEM if the archive cannot grow. */
+static int archive_spike(sf_pop *p, uint32_t i, double t) {
+    sf_archive *a = &p->arch[i];
+    if (!a->n_incoming) {
+        a->last_spike = t;
+        return SF_OK;
+    }
+    while (a->len > 1 && a->h[a->head].access >= a->n_incoming) {
+        a->head++;
+        a->len--;
+    }
+    if (a->head + a->len == a->cap) {
+        if (a->head > 0) {                   /* compact */
+            memmove(a->h, a->h + a->head, a->len * sizeof(sf_hist));
+            a->head = 0;
+        }
+        if (a->len == a->cap) {
+            uint32_t cap = a->cap ? 2 * a->cap : 8;
+            sf_hist *nh = realloc(a->h, cap * sizeof(sf_hist));
+            if (!nh) return SF_ERR_NOMEM;
+            a->h = nh;
+            a->cap = cap;
+        }
+    }
+    a->kminus = a->kminus * exp((a->last_spike - t) * p->tau_minus_inv) + 1.0;
+    a->last_spike = t;
+    sf_hist *hent = &a->h[a->head + a->len++];
+    hent->t = t;
+    hent->kminus = a->kminus;
+    hent->access = 0;
+    return SF_OK;
+}
+
+/* K- trace of neuron i at time t, counting only spikes strictly before t. */
+static double archive_k(const sf_pop *p, uint32_t i, double t) {
+    const sf_archive *a = &p->arch[i];
+    if (a->len == 0) return a->kminus;
+    for (uint32_t k = a->len; k-- > 0;) {
+        const sf_hist *hent = &a->h[a->head + k];
+        if (t - hent->t > SF_STDP_EPS)
+            return hent->kminus * exp((hent->t - t) * p->tau_minus_inv);
+    }
+    return 0.0;
+}
+
+/* ---- synapse dynamics --------------------------------------------------------------------- */
+
+static inline double stdp_facilitate(const sf_dyn_params *q, double w, double kplus) {
+    const double nw = w / q->f + q->b * pow(1.0 - w / q->f, q->d) * kplus;
+    return nw < 1.0 ? nw * q->f : q->f;
+}
+
+static inline double stdp_depress(const sf_dyn_params *q, double w, double kminus) {
+    const double nw = w / q->f - q->c * pow(w / q->f, q->e) * kminus;
+    return nw > 0.0 ? nw * q->f : 0.0;
+}
+
+/* Counter-based uniform in [0, 1) for a synapse and a spike: independent of threads. */
+static inline double stochastic_uniform(uint64_t seed, uint64_t syn, uint64_t step) {
+    uint64_t x = seed ^ (syn * 0x9E3779B97F4A7C15ull) ^ (step * 0xD1B54A32D192ED03ull);
+    return (double)(sf_splitmix64(&x) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* The weight synapse s delivers for a spike emitted at t_spike (ms), updating its state.
+ * Returns 0 when nothing is transmitted (stochastic synapses). */
+static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q, uint64_t s,
+                          double t_spike, uint64_t step, double *out) {
+    const sf_dyn_params *prm = b->dyn;
+    switch (b->kind) {
+    case SF_SYN_TSODYKS: {
+        double u = b->s0[s], x = b->s1[s], y = b->s2[s];
+        const double h = t_spike - b->s3[s], tau_psc = b->tau_psc[s];
+        const double tau_rec = prm->b, tau_fac = prm->c;
+        const double Puu = tau_fac == 0.0 ? 0.0 : exp(-h / tau_fac);
+        const double Pyy = exp(-h / tau_psc);
+        const double Pzz = exp(-h / tau_rec);
+        const double Pxy = ((Pzz - 1.0) * tau_rec - (Pyy - 1.0) * tau_psc) / (tau_psc - tau_rec);
+        const double Pxz = 1.0 - Pzz;
+        const double z = 1.0 - x - y;
+        u *= Puu;               /* propagate from the last spike; the order matters */
+        x += Pxy * y + Pxz * z;
+        y *= Pyy;
+        u += prm->a * (1.0 - u);
+        const double dy = u * x;
+        x -= dy;
+        y += dy;
+        b->s0[s] = u; b->s1[s] = x; b->s2[s] = y; b->s3[s] = t_spike;
+        *out = dy * b->w[s];
+        return 1;
+    }
+    case SF_SYN_STDP:
+    case SF_SYN_VOGELS: {
+        const uint32_t j = b->post_index[s];
+        sf_archive *a = &q->arch[j];
+        const double d = (double)b->delay[s] * e->dt;
+        const double t_last = b->s1[s], kplus = b->s0[s];
+        const double tau = prm->a;
+        double w = b->w[s];
+        /* facilitation by the postsynaptic spikes in (t_last - d, t_spike - d] */
+        const double t1 = t_last - d, t2 = t_spike - d;
+        for (uint32_t k = 0; k < a->len; k++) {
+            sf_hist *hent = &a->h[a->head + k];
+            if (t1 - hent->t > -SF_STDP_EPS) continue;
+            if (t2 - hent->t <= -SF_STDP_EPS) break;
+            hent->access++;
+            const double kp = kplus * exp((t_last - (hent->t + d)) / tau);
+            if (b->kind == SF_SYN_STDP) {
+                w = stdp_facilitate(prm, w, kp);
+            } else {
+                const double nw = w + prm->b * kp;
+                w = nw < prm->f ? nw : prm->f;
+            }
+        }
+        const double km = archive_k(q, j, t2);
+        if (b->kind == SF_SYN_STDP) {
+            w = stdp_depress(prm, w, km);
+        } else {
+            double nw = w + prm->b * km;             /* facilitation by the post trace */
+            w = nw < prm->f ? nw : prm->f;
+            nw = w - prm->c * prm->b;                /* constant depression */
+            w = nw > 0.0 ? nw : 0.0;
+        }
+        b->w[s] = w;
+        b->s0[s] = kplus * exp((t_last - t_spike) / tau) + 1.0;
+        b->s1[s] = t_spike;
+        *out = prm->sign * w;
+        return 1;
+    }
+    case SF_SYN_STOCHASTIC:
+        if (stochastic_uniform(prm->seed, b->syn_id[s], step) >= prm->a) return 0;
+        *out = b->w[s];
+        return 1;
+    default:
+        *out = b->w[s];
+        return 1;
+    }
+}
+
 /* Deliver the spikes of population p through the blocks that thread tid owns. */
-static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid) {
+static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, uint64_t step) {
+    const double t_spike = (double)(step + 1) * e->dt;
     for (uint32_t ob = 0; ob < p->n_out; ob++) {
         const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
         if (b->thread != tid) continue;
@@ -231,7 +426,18 @@ static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid) 
                 const uint32_t i = p->spk_index[j];
                 const sf_real mult = (sf_real)p->spk_count[j];
                 const uint64_t s0 = b->row_ptr[i], s1 = b->row_ptr[i + 1];
-                if (b->weight_table) {
+                if (b->kind != SF_SYN_STATIC) {
+                    /* dynamic synapses: one update per spike (a multiple spike repeats it) */
+                    for (uint32_t c = 0; c < p->spk_count[j]; c++) {
+                        for (uint64_t s = s0; s < s1; s++) {
+                            double w;
+                            if (!dynamic_weight(e, b, q, s, t_spike, step, &w)) continue;
+                            uint32_t target_slot = slot + b->delay[s];
+                            if (target_slot >= e->n_slots) target_slot -= e->n_slots;
+                            ring[target_slot * stride + b->post_index[s]] += (sf_real)w;
+                        }
+                    }
+                } else if (b->weight_table) {
                     for (uint64_t s = s0; s < s1; s++) {
                         uint32_t target_slot = slot + b->delay[s];
                         if (target_slot >= e->n_slots) target_slot -= e->n_slots;
@@ -349,6 +555,12 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
         uint32_t n_fired = 0;
         p->d.update(&pv, begin, end, &ctx, p->spk_index + begin, p->spk_count + begin, &n_fired);
         p->seg_n[tid] = n_fired;
+        if (p->arch) {   /* this thread's neurons only: their archives are its own */
+            const double t_stamp = (double)(step + 1) * e->dt;
+            for (uint32_t j = begin; j < begin + n_fired; j++)
+                for (uint32_t c = 0; c < p->spk_count[j]; c++)
+                    if (archive_spike(p, p->spk_index[j], t_stamp)) e->archive_error = 1;
+        }
     }
 }
 
@@ -363,8 +575,8 @@ static int bookkeeping(sf_engine *e, uint64_t step) {
     return SF_OK;
 }
 
-static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid) {
-    for (uint32_t k = 0; k < e->n_pops; k++) deliver(e, &e->pops[k], slot, tid);
+static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t step) {
+    for (uint32_t k = 0; k < e->n_pops; k++) deliver(e, &e->pops[k], slot, tid, step);
 }
 
 int sf_engine_run(sf_engine *e, uint64_t n_steps) {
@@ -378,7 +590,7 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
             const uint32_t slot = (uint32_t)(step % e->n_slots);
             update_phase(e, step, slot, 0);
             err = bookkeeping(e, step);
-            deliver_phase(e, slot, 0);
+            deliver_phase(e, slot, 0, step);
         }
     }
 #ifdef _OPENMP
@@ -395,7 +607,7 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
                     int rc = bookkeeping(e, step);
                     if (rc) err = rc;
                 }
-                deliver_phase(e, slot, tid);
+                deliver_phase(e, slot, tid, step);
 #pragma omp barrier
                 if (err) break;   /* every thread reads err after the same barrier */
             }
@@ -403,6 +615,7 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
     }
 #endif
     e->step = first + n_steps;
+    if (!err && e->archive_error) err = SF_ERR_NOMEM;
     return err;
 }
 

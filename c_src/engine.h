@@ -42,6 +42,28 @@ typedef struct sf_pop_desc {
  * Weights come in one of two forms: exact, as a 16-bit index per synapse into a table of
  * doubles (when the block has at most 65536 distinct weights, e.g. homogeneous weights),
  * or as one float per synapse (weight_table == NULL). */
+/* Synapse dynamics of a block (the rules are those of NEST's synapse models). */
+enum {
+    SF_SYN_STATIC = 0,
+    SF_SYN_TSODYKS = 1,      /* tsodyks_synapse: per synapse u, x, y, t_last; tau_psc */
+    SF_SYN_STDP = 2,         /* stdp_synapse: pair rule, weight dependence via mu+/mu- */
+    SF_SYN_VOGELS = 3,       /* vogels_sprekeler_synapse */
+    SF_SYN_STOCHASTIC = 4    /* bernoulli_synapse: transmitted with probability p */
+};
+
+/* Parameters shared by every synapse of a block (meaning depends on the kind):
+ * TSODYKS: a = U, b = tau_rec, c = tau_fac
+ * STDP:    a = tau_plus, b = A+ (NEST's lambda), c = A- (NEST's alpha * lambda),
+ *          d = mu_plus, e = mu_minus, f = w_max (weights handled as magnitudes; the sign
+ *          is applied on delivery)
+ * VOGELS:  a = tau, b = eta, c = alpha, f = w_max
+ * STOCHASTIC: a = p */
+typedef struct sf_dyn_params {
+    double a, b, c, d, e, f;
+    double sign;             /* +1 or -1: sign of every weight of the block */
+    uint64_t seed;           /* STOCHASTIC */
+} sf_dyn_params;
+
 typedef struct sf_block_desc {
     uint32_t pre;
     uint32_t post;
@@ -54,7 +76,17 @@ typedef struct sf_block_desc {
     const float *weight;           /* per synapse, when weight_table is NULL */
     const uint16_t *weight_index;  /* per synapse, into weight_table */
     const double *weight_table;
+    /* synapse dynamics (kind != SF_SYN_STATIC): weights are then per synapse, mutable */
+    uint32_t kind;
+    uint32_t reserved2;
+    const sf_dyn_params *dyn;
+    double *w;                     /* per synapse weight (magnitude for STDP/VOGELS) */
+    double *s0, *s1, *s2, *s3;     /* per synapse state: TSODYKS u, x, y, t_last (ms);
+                                      STDP/VOGELS Kplus, t_last (ms) */
+    const double *tau_psc;         /* TSODYKS: per synapse, the target's synaptic tau */
+    const uint64_t *syn_id;        /* STOCHASTIC: per synapse id for its random draws */
 } sf_block_desc;
+
 
 /* A sampled state variable: a double field of the state struct, for a set of neurons. */
 typedef struct sf_sample_desc {
@@ -111,6 +143,10 @@ SF_API int sf_engine_set_params(sf_engine *e, uint32_t k, const void *params, vo
 SF_API int sf_engine_set_record_spikes(sf_engine *e, uint32_t k, const uint8_t *mask);
 SF_API int sf_engine_set_seed(sf_engine *e, uint32_t k, uint64_t seed);
 SF_API int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc);
+/* Postsynaptic spike archive for STDP/Vogels targets (NEST's ArchivingNode): per neuron the
+ * spike history with its K- trace, pruned once every incoming plastic synapse read it. */
+SF_API int sf_engine_set_archive(sf_engine *e, uint32_t pop, double tau_minus,
+                                 const uint32_t *n_incoming);
 /* Sampling requests for the next run call; the array stays owned by the caller. */
 SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_samples);
 /* Current sources for the next run call (caller-owned array, kept until the next call). */

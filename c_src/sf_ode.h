@@ -48,8 +48,9 @@ static inline sf_ode_control sf_ode_control_y(double eps_abs, double eps_rel) {
     return c;
 }
 
+/* As gsl_odeiv_control_yp_new: the relative part weighs only the derivative (a_y = 0). */
 static inline sf_ode_control sf_ode_control_yp(double eps_abs, double eps_rel) {
-    sf_ode_control c = {eps_abs, eps_rel, 1.0, 1.0};
+    sf_ode_control c = {eps_abs, eps_rel, 0.0, 1.0};
     return c;
 }
 

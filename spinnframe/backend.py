@@ -25,6 +25,10 @@ class DataSink(Protocol):
         """Samples of ``variable`` (n_samples x len(indices)) taken at steps
         ``first_step + k * interval``."""
 
+    def weights(self, projection: int, values: np.ndarray) -> None:
+        """Plastic weights of ProjectionIR number ``projection`` (in its connection order)
+        at the end of a run."""
+
     def current(self, source: int, first_step: int, values: np.ndarray) -> None:
         """Recorded amplitudes (nA) of current source number ``source``, one per step from
         ``first_step``."""

@@ -59,8 +59,14 @@ class ProjectionIR:
     post_index: np.ndarray    # int64
     weight: np.ndarray        # float64 (nA or uS)
     delay: np.ndarray         # float64, ms
-    synapse: str = "static"
+    synapse: str = "static"   # static | tsodyks | stdp | vogels | stochastic
     version: int = 0
+    #: parameters of the synapse dynamics (PyNN names), equal for every connection
+    dynamics: dict = attrs.field(factory=dict)
+    #: initial values of synaptic state variables (e.g. Tsodyks-Markram u), per connection
+    initial: dict = attrs.field(factory=dict)
+    #: position of each connection in its Projection (to return plastic weights)
+    connection_index: np.ndarray | None = None
 
 
 @attrs.frozen(eq=False)

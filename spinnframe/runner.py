@@ -42,8 +42,12 @@ def build_network(state) -> ir.Network:
             placement=pop._placement, max_atoms_per_core=pop._max_atoms_per_core))
     index = {id(p): k for k, p in enumerate(state.populations)}
     prjs = []
+    owners = []             # ProjectionIR index -> Projection (for plastic weights)
     for prj in state.projections:
-        prjs.extend(prj._ir_parts(index, len(prjs)))
+        parts = prj._ir_parts(index, len(prjs))
+        prjs.extend(parts)
+        owners.extend([prj] * len(parts))
+    state.ir_owners = owners
     sources = []
     for k, src in enumerate(state.current_sources):
         seed = src._seed
@@ -65,8 +69,9 @@ def build_network(state) -> ir.Network:
 class _Sink:
     """Routes data from the backend to the populations' recorders."""
 
-    def __init__(self, state):
+    def __init__(self, state, network):
         self.state = state
+        self.network = network
 
     def spikes(self, population, steps, indices):
         self.state.populations[population].recorder.add_spikes(steps, indices)
@@ -74,6 +79,11 @@ class _Sink:
     def samples(self, population, variable, first_step, interval, indices, values):
         self.state.populations[population].recorder.add_samples(
             variable, SignalChunk(first_step, interval, np.asarray(indices), values))
+
+    def weights(self, projection, values):
+        """Plastic weights of ProjectionIR number ``projection`` (in its order) after a run."""
+        part = self.network.projections[projection]
+        self.state.ir_owners[projection]._update_weights(part.connection_index, values)
 
     def current(self, source, first_step, values):
         self.state.current_sources[source]._add_record(first_step, values)
@@ -119,7 +129,7 @@ def run_until(state, tstop: float) -> None:
     with state._run_lock:
         state._in_run = True
         try:
-            backend.run(network, state.step, n_steps, _Sink(state))
+            backend.run(network, state.step, n_steps, _Sink(state, network))
         except EngineError:
             raise
         finally:
@@ -139,6 +149,8 @@ def reset(state) -> None:
     for src in state.current_sources:
         src._state[...] = 0
         src._new_segment()
+    for prj in state.projections:
+        prj._reset_plasticity()
     if state.backend is not None:
         state.backend.reset()
     state.t = 0.0

@@ -54,6 +54,7 @@ class State(common.control.BaseState):
         self.populations: list = []
         self.projections: list = []
         self.current_sources: list = []
+        self.ir_owners: list = []          # ProjectionIR index -> Projection
         self.recorders = set()
         self.write_on_end = []
         self.id_counter = 0

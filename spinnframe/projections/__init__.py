@@ -1,4 +1,5 @@
 """Projections and connection generation."""
-from .projection import Projection, StaticSynapse
+from .projection import Projection
+from .synapses import StaticSynapse
 
 __all__ = ["Projection", "StaticSynapse"]

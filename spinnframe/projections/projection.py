@@ -31,46 +31,16 @@ from .. import ir, simulator
 from ..populations.indexing import Segments
 from ..simulator import live, state
 from . import connect
-
-
-class StaticSynapse(std_synapses.StaticSynapse):
-    __doc__ = std_synapses.StaticSynapse.__doc__
-    translations = build_translations(("weight", "weight"), ("delay", "delay"))
-
-    def __init__(self, **parameters):
-        for name, value in parameters.items():
-            if name in ATTRIBUTES:
-                _check_synapse_value(name, value)
-        super().__init__(**parameters)
-
-    def _get_minimum_delay(self):
-        return state.min_delay
+from .synapses import SUPPORTED, StaticSynapse, dynamics_of
 
 
 #: Longest delay in time steps (delays are stored as 16-bit step counts).
 MAX_DELAY_STEPS = 65535
 #: Synapse types this build supports, for error messages.
-SUPPORTED_SYNAPSES = ("StaticSynapse",)
-#: Connection attributes of the supported synapse types.
+SUPPORTED_SYNAPSES = tuple(cls.__name__ for cls in SUPPORTED)
+#: Connection attributes every synapse type has.
 ATTRIBUTES = ("weight", "delay")
 _MULTI = ("sum", "first", "last", "min", "max")
-
-
-def _check_synapse_value(name: str, value) -> None:
-    """A clear error for a weight/delay value PyNN would reject with a message that names
-    only its type: a string that is not an expression of the distance ``d``, a bool."""
-    if isinstance(value, bool):
-        raise errors.InvalidParameterValueError(
-            f"StaticSynapse {name} must be a number, array, RandomDistribution or function "
-            f"of distance, got {value!r}")
-    if isinstance(value, str):
-        try:
-            f = eval(f"lambda d: {value}")     # as PyNN's LazyArray does
-            f(0.0)
-        except Exception as exc:
-            raise errors.InvalidParameterValueError(
-                f"StaticSynapse {name}={value!r} is not a valid expression of the distance "
-                f"d (e.g. '0.1 + 0.01*d'): {type(exc).__name__}: {exc}") from None
 
 
 class Connection:
@@ -141,6 +111,15 @@ def _check_shapes(synapse_type, n_pre: int, n_post: int) -> None:
                 f"{n_pre} to {n_post} cells needs shape (n_pre, n_post) = ({n_pre}, {n_post})")
 
 
+def _locate(collection, segments, positions):
+    """(population number, base index) of positions in a collection; for a whole
+    Population every position is in population 0 at its own index (no copies)."""
+    from ..populations import Population
+    if isinstance(collection, Population):
+        return None, positions
+    return segments.locate(positions)
+
+
 def _source_populations(collection) -> list:
     """Root populations of ``collection`` that are spike sources (take no input)."""
     return [p for p in Segments(collection).pops
@@ -160,7 +139,7 @@ class Projection(common.Projection):
             gen = getattr(obj, "_generation", None)
             if gen is not None:
                 state.check("Projection()", generation=gen)
-        if synapse_type is not None and not isinstance(synapse_type, StaticSynapse):
+        if synapse_type is not None and not isinstance(synapse_type, SUPPORTED):
             cls = type(synapse_type)
             hint = (" (it is not spinnframe's: use sim.StaticSynapse from spinnframe.pyNN)"
                     if cls.__name__ in SUPPORTED_SYNAPSES else "")
@@ -191,19 +170,21 @@ class Projection(common.Projection):
         if builder is not None:
             pre, post, columns = builder(self, connector)
             for name in columns:
-                if name not in ATTRIBUTES:
+                if name not in self._attribute_names():
                     raise errors.ConnectionError(
                         f"FromListConnector column {name!r} is not a parameter of "
-                        f"{type(self.synapse_type).__name__} (which has: weight, delay)")
+                        f"{type(self.synapse_type).__name__} (which has: "
+                        f"{', '.join(self._attribute_names())})")
         else:
             self._chunks = []
             connector.connect(self)
             pre, post, columns = self._collect_chunks()
         self._pre = np.ascontiguousarray(pre, dtype=np.int64)
         self._post = np.ascontiguousarray(post, dtype=np.int64)
+        self._dynamics = dynamics_of(self.synapse_type)
         ps = None
         values = {}
-        for name in ATTRIBUTES:
+        for name in self._attribute_names():
             if name in columns:
                 values[name] = np.array(columns[name], dtype=float)
             else:
@@ -211,9 +192,108 @@ class Projection(common.Projection):
                     ps = deepcopy(self.synapse_type.native_parameters)
                     ps.shape = self.shape
                 values[name] = self._evaluate(name, ps[name])
+        self._dyn = {k: v for k, v in values.items() if k not in ATTRIBUTES}
+        self._check_dynamics(self._dyn)
+        if self._dynamics == "tsodyks":
+            name = {"excitatory": "tau_syn_E", "inhibitory": "tau_syn_I"}.get(self.receptor_type)
+            for pop in Segments(self.post).pops:
+                if name not in {p.name for p in pop._spec.parameters}:
+                    raise errors.ConnectionError(
+                        f"TsodyksMarkramSynapse takes the decay of its postsynaptic response "
+                        f"from the target's {name or 'tau_syn'} (as NEST does), but "
+                        f"{pop.celltype.__class__.__name__} ({pop.label!r}) has none")
+                tau_psc = np.asarray(pop._params[name], dtype=float)
+                if np.any(tau_psc == self._dyn["tau_rec"][0]):
+                    raise errors.InvalidParameterValueError(
+                        f"TsodyksMarkramSynapse tau_rec ({self._dyn['tau_rec'][0]:g} ms) must "
+                        f"differ from the target's {name} (NEST's formula divides by their "
+                        f"difference)")
         self._store(values["weight"], values["delay"])
+        self._initial_weight = self._weight.copy()
+        self._initial_state = {
+            name: np.full(len(self), float(value))
+            for name, value in getattr(self.synapse_type, "default_initial_values", {}).items()}
         state.projections.append(self)
         state.structure_version += 1
+
+    def _attribute_names(self) -> list[str]:
+        """weight, delay and the parameters of the synapse dynamics (per connection)."""
+        names = [n for n in self.synapse_type.get_parameter_names()
+                 if n != "dendritic_delay_fraction"]
+        return ["weight", "delay"] + [n for n in names if n not in ATTRIBUTES]
+
+    def _check_dynamics(self, dyn: dict) -> None:
+        """The engine takes the dynamics' parameters per projection: they must be equal for
+        every connection; values are checked as NEST checks them."""
+        kind = self._dynamics
+        for name, values in dyn.items():
+            if len(values) and not np.all(values == values[0]):
+                raise errors.InvalidParameterValueError(
+                    f"{type(self.synapse_type).__name__} parameter {name!r} must be the same "
+                    f"for every connection of a projection in spinnframe; got values from "
+                    f"{values.min():g} to {values.max():g}")
+        v = {k: float(a[0]) for k, a in dyn.items() if len(a)}
+        if not v:
+            return
+        def bad(name, allowed):
+            raise errors.InvalidParameterValueError(
+                f"{type(self.synapse_type).__name__} parameter {name!r} must be {allowed}, "
+                f"got {v[name]:g}")
+        if kind == "tsodyks":
+            if not 0.0 <= v["U"] <= 1.0:
+                bad("U", "in [0, 1]")
+            if not v["tau_rec"] > 0:
+                bad("tau_rec", "> 0 ms")
+            if not v["tau_facil"] >= 0:
+                bad("tau_facil", ">= 0 ms")
+        elif kind == "stochastic":
+            if not 0.0 <= v["p"] <= 1.0:
+                bad("p", "a probability in [0, 1]")
+        elif kind in ("stdp", "vogels"):
+            for name in ("tau_plus", "tau_minus", "tau"):
+                if name in v and not v[name] > 0:
+                    bad(name, "> 0 ms")
+            if "w_min" in v and v["w_min"] != 0.0:
+                bad("w_min", "0 (as in NEST, weights are bounded below by 0)")
+            if "w_max" in v and not v["w_max"] > 0:
+                bad("w_max", "> 0")
+            for name in ("A_plus", "A_minus", "eta", "rho", "mu_plus", "mu_minus"):
+                if name in v and not v[name] >= 0:
+                    bad(name, ">= 0")
+
+    def _set_initial_value_array(self, variable, initial_values):
+        """Projection.initialize(u=...) for TsodyksMarkramSynapse."""
+        if variable not in self._initial_state:
+            raise errors.NonExistentParameterError(variable, type(self.synapse_type).__name__,
+                                                   sorted(self._initial_state))
+        values = self._evaluate(variable, initial_values)
+        if variable == "u" and ((values < 0) | (values > 1)).any():
+            raise errors.InvalidParameterValueError(
+                f"initial u must lie in [0, 1], got {values[(values < 0) | (values > 1)][0]:g}")
+        self._initial_state[variable] = values
+        self._version += 1
+        self._ir_cache = None
+
+    def _fixed_dynamics(self) -> dict:
+        """Constants a synapse type implies: the exponents of the STDP weight dependences
+        (additive 0/0, multiplicative 1/1, additive potentiation & multiplicative
+        depression 0/1; Guetig's are parameters)."""
+        wd = getattr(self.synapse_type, "weight_dependence", None)
+        mu = getattr(wd, "mu", None)
+        return {} if mu is None else {"mu_plus": mu[0], "mu_minus": mu[1]}
+
+    def _reset_plasticity(self) -> None:
+        """reset(): plastic weights back to their initial values."""
+        if self._dynamics in ("stdp", "vogels"):
+            self._weight = self._initial_weight.copy()
+        if self._dynamics != "static":
+            self._version += 1
+            self._ir_cache = None
+
+    def _update_weights(self, connection_index: np.ndarray, weights: np.ndarray) -> None:
+        """Plastic weights after a run, from the backend (does not count as a change)."""
+        self._weight[connection_index] = weights
+        self._ir_cache = None
 
     # -- building ---------------------------------------------------------------------------
     def _fallback_seed(self) -> int:
@@ -226,7 +306,7 @@ class Projection(common.Projection):
         pre = np.atleast_1d(np.asarray(presynaptic_indices, dtype=np.int64))
         n = len(pre)
         cols = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
-                for k, v in connection_parameters.items() if k in ATTRIBUTES}
+                for k, v in connection_parameters.items() if k in self._attribute_names()}
         self._chunks.append((pre, np.full(n, int(postsynaptic_index), np.int64), cols))
 
     def _collect_chunks(self):
@@ -408,6 +488,8 @@ class Projection(common.Projection):
         return Connection(self, i % n)
 
     def _column(self, name: str) -> np.ndarray:
+        if name in self._dyn:
+            return self._dyn[name]
         return {"presynaptic_index": self._pre, "postsynaptic_index": self._post,
                 "weight": self._weight, "delay": self._delay}[name]
 
@@ -439,9 +521,9 @@ class Projection(common.Projection):
             multiple_synapses="sum"):
         names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
         for name in names:
-            if name not in ATTRIBUTES:
+            if name not in self._attribute_names():
                 raise errors.NonExistentParameterError(
-                    name, type(self.synapse_type).__name__, list(ATTRIBUTES))
+                    name, type(self.synapse_type).__name__, self._attribute_names())
         if format not in ("list", "array"):
             raise ValueError(f"format must be 'list' or 'array', got {format!r}")
         if format == "array" and multiple_synapses not in _MULTI:
@@ -463,13 +545,18 @@ class Projection(common.Projection):
         """
         new = {}
         for name, value in attributes.items():
-            if name not in ATTRIBUTES:
+            if name not in self._attribute_names():
                 raise errors.NonExistentParameterError(
-                    name, type(self.synapse_type).__name__, list(ATTRIBUTES))
+                    name, type(self.synapse_type).__name__, self._attribute_names())
             new[name] = self._set_values(name, value)
         if not new:
             return
+        dyn = {k: new.get(k, v) for k, v in self._dyn.items()}
+        self._check_dynamics(dyn)
         self._store(new.get("weight", self._weight), new.get("delay", self._delay))
+        self._dyn = dyn
+        if "weight" in new:
+            self._initial_weight = self._weight.copy()
         self._version += 1
         self._ir_cache = None
 
@@ -516,13 +603,16 @@ class Projection(common.Projection):
         if self._ir_cache is not None and self._ir_cache[0] == first_index:
             return self._ir_cache[1]
         pre_seg, post_seg = Segments(self.pre), Segments(self.post)
-        pre_no, pre_base = pre_seg.locate(self._pre)
-        post_no, post_base = post_seg.locate(self._post)
+        pre_no, pre_base = _locate(self.pre, pre_seg, self._pre)
+        post_no, post_base = _locate(self.post, post_seg, self._post)
         parts = []
         n_post_pops = len(post_seg.pops)
         if len(pre_seg.pops) == 1 and n_post_pops == 1:
             pairs = [(0, 0)] if len(self) else []       # the common case: no search needed
         else:
+            n = len(self)
+            pre_no = np.zeros(n, np.int32) if pre_no is None else pre_no
+            post_no = np.zeros(n, np.int32) if post_no is None else post_no
             pair_id = pre_no.astype(np.int64) * n_post_pops + post_no
             pairs = [divmod(int(k), n_post_pops)
                      for k in np.flatnonzero(np.bincount(pair_id) if len(self) else [])]
@@ -535,7 +625,11 @@ class Projection(common.Projection):
                 post=pop_index[id(post_pop)], receptor=self.receptor_type,
                 receptor_index=receptors.index(self.receptor_type),
                 pre_index=pre_base[sel], post_index=post_base[sel],
-                weight=self._weight[sel], delay=self._delay[sel], synapse="static",
-                version=self._version))
+                weight=self._weight[sel], delay=self._delay[sel], synapse=self._dynamics,
+                version=self._version,
+                dynamics={**{k: float(v[0]) for k, v in self._dyn.items() if len(v)},
+                          **self._fixed_dynamics()},
+                initial={k: v[sel] for k, v in self._initial_state.items()},
+                connection_index=np.arange(len(self))[sel]))
         self._ir_cache = (first_index, parts)
         return parts

@@ -29,6 +29,10 @@ from ..populations import Assembly, Population, PopulationView  # noqa: F401
 from ..projections import Projection, StaticSynapse  # noqa: F401
 from ..projections.connect import (  # noqa: F401
     CSAConnector, FixedProbabilityConnector, SmallWorldConnector)
+from ..projections.synapses import (  # noqa: F401
+    AdditivePotentiationMultiplicativeDepression, AdditiveWeightDependence,
+    GutigWeightDependence, MultiplicativeWeightDependence, SimpleStochasticSynapse,
+    SpikePairRule, STDPMechanism, TsodyksMarkramSynapse, Vogels2011Rule)
 
 create = build_create(Population)
 connect = build_connect(Projection, FixedProbabilityConnector, StaticSynapse)

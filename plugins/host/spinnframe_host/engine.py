@@ -55,11 +55,23 @@ class PopDesc(C.Structure):
                 ("seed", C.c_uint64)]
 
 
+class DynParams(C.Structure):
+    _fields_ = [(n, C.c_double) for n in "abcdef"] + [("sign", C.c_double),
+                                                      ("seed", C.c_uint64)]
+
+
 class BlockDesc(C.Structure):
     _fields_ = [("pre", C.c_uint32), ("post", C.c_uint32), ("receptor", C.c_uint32),
-                ("reserved", C.c_uint32), ("row_ptr", C.c_void_p), ("post_index", C.c_void_p),
+                ("thread", C.c_uint32), ("row_ptr", C.c_void_p), ("post_index", C.c_void_p),
                 ("delay", C.c_void_p), ("weight", C.c_void_p), ("weight_index", C.c_void_p),
-                ("weight_table", C.c_void_p)]
+                ("weight_table", C.c_void_p), ("kind", C.c_uint32), ("reserved2", C.c_uint32),
+                ("dyn", C.c_void_p), ("w", C.c_void_p), ("s0", C.c_void_p), ("s1", C.c_void_p),
+                ("s2", C.c_void_p), ("s3", C.c_void_p), ("tau_psc", C.c_void_p),
+                ("syn_id", C.c_void_p)]
+
+
+#: Engine codes of the synapse dynamics (engine.h).
+SYN_KIND = {"static": 0, "tsodyks": 1, "stdp": 2, "vogels": 3, "stochastic": 4}
 
 
 class SampleDesc(C.Structure):
@@ -134,6 +146,7 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_take_spikes.argtypes = [C.c_void_p, C.c_uint32, C.c_void_p, C.c_void_p]
         lib.sf_engine_resize_slots.argtypes = [C.c_void_p, C.c_uint32]
         lib.sf_engine_set_sources.argtypes = [C.c_void_p, C.c_void_p, C.c_uint32]
+        lib.sf_engine_set_archive.argtypes = [C.c_void_p, C.c_uint32, C.c_double, C.c_void_p]
         lib.sf_engine_slots.restype = C.c_uint32
         lib.sf_engine_slots.argtypes = [C.c_void_p]
         lib.sf_engine_threads.restype = C.c_uint32
@@ -255,6 +268,15 @@ def weight_format(weights: np.ndarray):
     """Choose the weight storage of one projection: exact (uint16 index into a table of
     doubles) when it has at most WEIGHT_TABLE_MAX distinct weights, else float32. Chosen per
     projection, not per thread block, so results do not depend on the thread count."""
+    if len(weights) == 0:
+        return np.zeros(1), np.zeros(0, np.uint16)
+    lo, hi = weights.min(), weights.max()
+    if lo == hi:                                   # homogeneous: no sort needed
+        return np.array([lo], dtype=np.float64), np.zeros(len(weights), np.uint16)
+    if len(weights) > 4 * WEIGHT_TABLE_MAX:        # random weights: a sample decides cheaply
+        sample = weights[:: len(weights) // (2 * WEIGHT_TABLE_MAX)]
+        if len(np.unique(sample)) > WEIGHT_TABLE_MAX // 2:
+            return None, None
     table, index = np.unique(weights, return_inverse=True)
     if len(table) <= WEIGHT_TABLE_MAX:
         return table.astype(np.float64), index.ravel().astype(np.uint16)
@@ -265,7 +287,11 @@ def pack_block(p_ir, n_pre: int, dt: float, keep=None, table=None, index=None):
     """CSR rows for (a subset ``keep`` of) one ProjectionIR:
     (row_ptr, post_index, delay_steps, (float32 weights | None, weight index | None, table))."""
     sel = np.arange(len(p_ir.pre_index)) if keep is None else np.flatnonzero(keep)
-    order = sel[np.argsort(p_ir.pre_index[sel], kind="stable")]
+    pre_sel = p_ir.pre_index[sel]
+    if len(pre_sel) < 2 or (pre_sel[1:] >= pre_sel[:-1]).all():
+        order = sel                                # already by presynaptic neuron
+    else:
+        order = sel[np.argsort(pre_sel, kind="stable")]
     counts = np.bincount(p_ir.pre_index[order], minlength=n_pre)
     row_ptr = np.zeros(n_pre + 1, np.uint64)
     np.cumsum(counts, out=row_ptr[1:])
@@ -276,7 +302,7 @@ def pack_block(p_ir, n_pre: int, dt: float, keep=None, table=None, index=None):
         weights = (np.ascontiguousarray(p_ir.weight[order], dtype=np.float32), None, None)
     else:
         weights = (None, np.ascontiguousarray(index[order]), table)
-    return row_ptr, post, delay, weights
+    return row_ptr, post, delay, weights, order
 
 
 # --------------------------------------------------------------------------------------
@@ -333,6 +359,7 @@ class HostBackend:
         self.projection_versions = None
         self.params_changed: set[int] = set()
         self.sources: list[_Source] = []
+        self.plastic: dict[int, list] = {}   # block -> [(order, weights, sign)] per thread
 
     # -- building ------------------------------------------------------------------------
     def _build(self, net) -> None:
@@ -353,8 +380,10 @@ class HostBackend:
         for p_ir, lib in zip(net.populations, libs):
             self.pops.append(_Pop(p_ir, lib))
             self._upload_params(len(self.pops) - 1, p_ir, first=True)
+        self.plastic = {}
         for b, prj in enumerate(net.projections):
             self._set_block(b, prj, net)
+        self._set_archives(net)
         self.structure_version = net.structure_version
         self.projection_versions = [p.version for p in net.projections]
         self.lib.sf_engine_set_step(self.engine, 0)
@@ -376,20 +405,106 @@ class HostBackend:
         range of the post population."""
         n_pre = net.populations[prj.pre].size
         n_post = net.populations[prj.post].size
-        table, index = weight_format(prj.weight)
+        kind = SYN_KIND[prj.synapse]
+        table, index = weight_format(prj.weight) if kind == 0 else (None, None)
         T = self.threads
         bounds = [(n_post * t) // T for t in range(T + 1)]
+        dyn = self._dyn_params(b, prj, net) if kind else None
+        self.plastic[b] = []
         for t in range(T):
             keep = None if T == 1 else (prj.post_index >= bounds[t]) & (
                 prj.post_index < bounds[t + 1])
-            row_ptr, post, delay, (weight, w_index, w_table) = pack_block(
+            row_ptr, post, delay, (weight, w_index, w_table), order = pack_block(
                 prj, n_pre, net.dt, keep, table, index)
             self.keep.extend([row_ptr, post, delay, weight, w_index, w_table])
             desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, t, _ptr(row_ptr),
                              _ptr(post), _ptr(delay), _ptr(weight), _ptr(w_index),
                              _ptr(w_table))
+            if kind:
+                arrays = self._dyn_arrays(prj, net, order, dyn)
+                self.keep.append(arrays)
+                desc.kind = kind
+                desc.dyn = C.addressof(dyn)
+                for name in ("w", "s0", "s1", "s2", "s3", "tau_psc", "syn_id"):
+                    setattr(desc, name, _ptr(arrays.get(name)))
+                if prj.synapse in ("stdp", "vogels"):
+                    self.plastic[b].append((order, arrays["w"], dyn.sign))
             self._check(self.lib.sf_engine_set_block(self.engine, b * T + t, C.byref(desc)),
                         f"projection {prj.label!r}")
+
+    def _dyn_params(self, b, prj, net) -> DynParams:
+        """The block parameters of a projection's synapse dynamics (engine.h)."""
+        v = prj.dynamics
+        q = DynParams()
+        q.sign = -1.0 if (prj.weight < 0).any() else 1.0
+        if prj.synapse == "tsodyks":
+            q.a, q.b, q.c = v["U"], v["tau_rec"], v["tau_facil"]
+        elif prj.synapse == "stdp":
+            q.a, q.b, q.c, q.f = v["tau_plus"], v["A_plus"], v["A_minus"], v["w_max"]
+            q.d, q.e = v.get("mu_plus", 0.0), v.get("mu_minus", 0.0)
+        elif prj.synapse == "vogels":
+            q.a, q.b, q.c, q.f = v["tau"], v["eta"], 2.0 * v["rho"] * v["tau"] / 1000.0, \
+                v["w_max"]
+        elif prj.synapse == "stochastic":
+            q.a = v["p"]
+            q.seed = (net.seed * 0x9E3779B97F4A7C15 + 7919 * b + net.segment) % (1 << 64)
+        self.keep.append(q)
+        return q
+
+    @staticmethod
+    def _dyn_arrays(prj, net, order, dyn) -> dict:
+        """Per-synapse state of a dynamic block, in the block's synapse order."""
+        n = len(order)
+        w = np.ascontiguousarray(prj.weight[order] * dyn.sign, dtype=np.float64)
+        out = {"w": w}
+        if prj.synapse == "tsodyks":
+            u0 = prj.initial.get("u", np.zeros(len(prj.weight)))
+            out["s0"] = np.ascontiguousarray(u0[order], dtype=np.float64)
+            out["s1"] = np.ones(n)                      # x: all resources recovered
+            out["s2"] = np.zeros(n)                     # y
+            out["s3"] = np.zeros(n)                     # t_last (NEST starts at 0)
+            post = net.populations[prj.post]
+            name = {"excitatory": "tau_syn_E", "inhibitory": "tau_syn_I"}[prj.receptor]
+            out["tau_psc"] = np.ascontiguousarray(
+                np.asarray(post.parameters[name], dtype=float)[prj.post_index[order]])
+        elif prj.synapse in ("stdp", "vogels"):
+            out["s0"] = np.zeros(n)                     # Kplus
+            out["s1"] = np.zeros(n)                     # t_last
+        elif prj.synapse == "stochastic":
+            out["syn_id"] = np.ascontiguousarray(prj.connection_index[order], dtype=np.uint64)
+        return out
+
+    def _set_archives(self, net) -> None:
+        """Spike archives of the populations that plastic synapses target (tau_minus and
+        the number of incoming plastic synapses per neuron)."""
+        taus, counts = {}, {}
+        for prj in net.projections:
+            if prj.synapse not in ("stdp", "vogels"):
+                continue
+            tau = prj.dynamics["tau_minus"] if prj.synapse == "stdp" else prj.dynamics["tau"]
+            if taus.setdefault(prj.post, tau) != tau:
+                raise EngineError(
+                    f"population {net.populations[prj.post].label!r} receives plastic synapses "
+                    f"with different postsynaptic time constants ({taus[prj.post]:g} and "
+                    f"{tau:g} ms); NEST and spinnframe keep one per neuron")
+            counts.setdefault(prj.post, np.zeros(net.populations[prj.post].size, np.uint32))
+            counts[prj.post] += np.bincount(prj.post_index, minlength=len(counts[prj.post])
+                                            ).astype(np.uint32)
+        for k, tau in taus.items():
+            self.keep.append(counts[k])
+            self._check(self.lib.sf_engine_set_archive(self.engine, k, tau, _ptr(counts[k])),
+                        f"population {net.populations[k].label!r}")
+
+    def _return_weights(self, sink) -> None:
+        """Plastic weights back to the core, in each ProjectionIR's connection order."""
+        for b, parts in self.plastic.items():
+            if not parts:
+                continue
+            n = sum(len(order) for order, _, _ in parts)
+            out = np.empty(n)
+            for order, w, sign in parts:
+                out[order] = w * sign
+            sink.weights(b, out)
 
     def _upload_params(self, k: int, p_ir, first: bool = False) -> None:
         pop = self.pops[k]
@@ -512,6 +627,8 @@ class HostBackend:
                 self._check(rc, "the run")
             done += steps
             self._drain(sink, requests, arr, bufs, first)
+            if done == n_steps:
+                self._return_weights(sink)
             for j, out in enumerate(src_bufs):
                 if out is not None and src_arr[j].record_count:
                     sink.current(j, int(src_arr[j].record_first_step),
