@@ -11,9 +11,10 @@ from . import simulator
 from .simulator import state
 
 #: setup() keywords other simulators accept that spinnframe accepts and ignores.
+#: (t_flush: pyNN.nest's work-around for its inexact reset(); spinnframe's reset is exact.)
 _IGNORED = {"spike_precision": ("on_grid",), "verbosity": None, "debug": None,
             "database_name": None, "n_chips_required": None, "n_boards_required": None,
-            "time_scale_factor": None}
+            "time_scale_factor": None, "t_flush": None}
 _OWN = ("threads", "rng_seed", "seed", "backend", "cache_dir", "numerics")
 
 
@@ -36,17 +37,20 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
           **extra_params):
     """Start a new simulation (discarding any previous network).
 
-    timestep, min_delay, max_delay: ms. min_delay 'auto' means one time step; max_delay
-    'auto' means no upper bound. Extra keywords: ``threads`` (engine threads, default 1),
-    ``rng_seed`` (seed for spike sources and connectors given no RNG, default 1),
-    ``backend`` (default ``"host"``, the native engine), ``cache_dir`` (where compiled
-    kernels are kept). Returns the MPI rank (always 0).
+    timestep, min_delay, max_delay: ms. min_delay 'auto' lets delays go down to one time
+    step, and get_min_delay() then reports the smallest delay of the connections made (as
+    NEST and Brian 2 do); max_delay 'auto' means no upper bound. Extra keywords:
+    ``threads`` (engine threads, default 1), ``rng_seed`` (seed for spike sources and
+    connectors given no RNG, default 1), ``backend`` (default ``"host"``, the native
+    engine), ``cache_dir`` (where compiled kernels are kept). Returns the MPI rank
+    (always 0).
     """
     dt = _number("timestep", timestep)
     if dt <= 0:
         raise ValueError(f"timestep must be > 0 ms, got {timestep}")
     mind = _number("min_delay", min_delay, allow_auto=True)
     maxd = _number("max_delay", max_delay, allow_auto=True)
+    min_delay_auto = mind is None
     mind = dt if mind is None else mind
     if mind < dt * (1 - 1e-9):
         raise ValueError(f"min_delay ({mind:g} ms) must be at least the timestep ({dt:g} ms)")
@@ -87,6 +91,7 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
     state.phase = "setup"
     state.dt = dt
     state.min_delay = mind
+    state.min_delay_auto = min_delay_auto
     state.max_delay_setting = maxd
     state.threads = int(threads)
     state.seed = int(seed)
@@ -106,16 +111,22 @@ def _shutdown(write: bool) -> None:
                     failures.append(f"{getattr(filename, 'filename', filename)} "
                                     f"({population.label}): {type(exc).__name__}: {exc}")
     finally:
-        if state.backend is not None:
-            state.backend.end()
-        state.clear()
+        # release the engine but keep the network: after end() its objects can still be
+        # read (recorded data, values); setup() forgets it
+        state.write_on_end = []
+        backend, state.backend = state.backend, None
+        if backend is not None:
+            backend.end()
     if failures:
         raise OSError("end() could not write the recorded data to: " + "; ".join(failures))
 
 
 def end(compatible_output=True):
     """Write the files requested with record(to_file=...), release the engine, and end
-    the simulation. Any further call except setup() raises SimulatorShutdownException."""
+    the simulation. Afterwards the objects of this simulation can still be read (recorded
+    data with get_data(), parameter, initial and current values, as PyNN defines: end()
+    does not erase the recorded data); any other call except setup() raises
+    SimulatorShutdownException."""
     state.check("end()", mutating=True)
     try:
         _shutdown(write=True)
@@ -171,8 +182,9 @@ get_current_time = _query("get_current_time", lambda: state.t)
 get_current_time.__doc__ = "Current simulation time, ms."
 get_time_step = _query("get_time_step", lambda: state.dt)
 get_time_step.__doc__ = "Integration time step, ms."
-get_min_delay = _query("get_min_delay", lambda: state.min_delay)
-get_min_delay.__doc__ = "Minimum synaptic delay, ms."
+get_min_delay = _query("get_min_delay", lambda: state.effective_min_delay())
+get_min_delay.__doc__ = ("Minimum synaptic delay, ms (with setup(min_delay='auto'): the "
+                         "smallest delay of the connections made so far).")
 get_max_delay = _query("get_max_delay", lambda: state.max_delay)
 get_max_delay.__doc__ = "Maximum synaptic delay, ms ('auto': the largest delay so far)."
 num_processes = _query("num_processes", lambda: state.num_processes)

@@ -38,7 +38,8 @@ class State(common.control.BaseState):
         self.mpi_rank = 0
         self.num_processes = 1
         self.dt = 0.1
-        self.min_delay = 0.1
+        self.min_delay = 0.1          # the lower bound of delays (one step with 'auto')
+        self.min_delay_auto = False   # setup(min_delay='auto'): see effective_min_delay
         self.max_delay_setting: float | None = None   # None: 'auto', no upper bound
         self.threads = 1
         self.seed = None
@@ -73,6 +74,17 @@ class State(common.control.BaseState):
             return self.max_delay_setting
         return max(self.min_delay, self.largest_delay)
 
+    def effective_min_delay(self) -> float:
+        """The min_delay given to setup(); with 'auto', as NEST and Brian 2 compute it,
+        the smallest delay of the connections made so far (one time step if none)."""
+        if self.min_delay_auto:
+            from . import runner
+            smallest = [float(p.delay.min())
+                        for p in runner.build_network(self).projections if len(p.delay)]
+            if smallest:
+                return min(smallest)
+        return self.min_delay
+
     def note_delay(self, delay: float) -> None:
         self.largest_delay = max(self.largest_delay, delay)
 
@@ -91,8 +103,15 @@ class State(common.control.BaseState):
             raise SimulatorNotSetupException(
                 f"{what} was called before setup(). Call sim.setup(timestep=...) first.")
         if self.phase == "ended":
-            raise SimulatorShutdownException(
-                f"{what} was called after end(). Call sim.setup() to start a new simulation.")
+            # what the ended simulation recorded and its values stay readable through its
+            # own objects (PyNN: "end() does not erase the recorded data"); anything else
+            # (the simulator itself, changes, objects of earlier simulations) is refused
+            if mutating or generation is None or generation != self.generation:
+                raise SimulatorShutdownException(
+                    f"{what} was called after end(). Call sim.setup() to start a new "
+                    f"simulation (after end(), only the recorded data and values of the "
+                    f"ended simulation can be read).")
+            return
         if generation is not None and generation != self.generation:
             raise SimulatorShutdownException(
                 f"{what} was called on an object from an earlier simulation; setup() has "

@@ -362,3 +362,21 @@ def test_cell_as_view_local_position_structure():
     np.testing.assert_array_equal(c.position, [2.0, 0.0, 0.0])
     np.testing.assert_array_equal(c.positions, [[2.0], [0.0], [0.0]])
     np.testing.assert_array_equal(c.position_generator(0), [2.0, 0.0, 0.0])
+
+
+def test_homogeneous_initial_values_simplify_to_one_value():
+    # as PyNN keeps them (its scenario test_reset_recording compares
+    # p.initial_values['v'].evaluate(simplify=True) with one recorded value)
+    p = make(4)
+    assert p.initial_values["v"].evaluate(simplify=True) == -65.0
+    np.testing.assert_array_equal(p.initial_values["v"].evaluate(), [-65.0] * 4)
+    assert p[1:3].initial_values["v"].evaluate(simplify=True) == -65.0
+    p.initialize(v=[-70.0, -69.0, -69.0, -67.0])
+    np.testing.assert_array_equal(p.initial_values["v"].evaluate(simplify=True),
+                                  [-70.0, -69.0, -69.0, -67.0])
+    assert p[1:3].initial_values["v"].evaluate(simplify=True) == -69.0
+    q = sim.Population(2, sim.IF_curr_exp())
+    q.initialize(v=-69.0)
+    assert (p[1:3] + q).initial_values["v"].evaluate(simplify=True) == -69.0
+    np.testing.assert_array_equal((p + q).initial_values["v"].evaluate(),
+                                  [-70.0, -69.0, -69.0, -67.0, -69.0, -69.0])

@@ -273,7 +273,7 @@ class _StorageMixin:
         given to initialize() (or the defaults), which reset() restores."""
         state.check("initial_values", generation=self._root._generation)
         root = self._root
-        return {name: LazyArray(np.array(values[self._indices], dtype=float))
+        return {name: _lazy_values(values[self._indices])
                 for name, values in root._initial.items()}
 
     @initial_values.setter
@@ -406,6 +406,15 @@ class _StorageMixin:
         _inject(self, current_source)
 
 
+def _lazy_values(values) -> LazyArray:
+    """Per-cell values as a LazyArray, homogeneous ones as one value (as PyNN keeps them,
+    so that ``evaluate(simplify=True)`` gives that value)."""
+    arr = np.array(values, dtype=float)
+    if arr.size and (arr == arr.flat[0]).all():
+        return LazyArray(float(arr.flat[0]), shape=arr.shape, dtype=float)
+    return LazyArray(arr)
+
+
 def _check_sampling_interval(sampling_interval):
     dt = state.dt
     try:
@@ -437,8 +446,9 @@ class Assembly(common.Assembly):
     _simulator = simulator
 
     def __init__(self, *populations, **kwargs):
-        state.check("Assembly()")
-        for p in populations:
+        if not populations:
+            state.check("Assembly()")
+        for p in populations:     # after end(): an assembly of its populations, to read
             state.check("Assembly()", generation=getattr(p, "_generation", None))
         self._generation = state.generation
         super().__init__(*populations, **kwargs)
@@ -515,7 +525,7 @@ class Assembly(common.Assembly):
         """Initial values of the state variables every member has, over the assembly."""
         values = self._state_values(
             lambda p: {k: v.evaluate(simplify=False) for k, v in p.initial_values.items()})
-        return {k: LazyArray(v) for k, v in values.items()}
+        return {k: _lazy_values(v) for k, v in values.items()}
 
     @property
     def current_values(self) -> dict[str, np.ndarray]:
