@@ -15,7 +15,7 @@ from .simulator import state
 _IGNORED = {"spike_precision": ("on_grid",), "verbosity": None, "debug": None,
             "database_name": None, "n_chips_required": None, "n_boards_required": None,
             "time_scale_factor": None, "t_flush": None}
-_OWN = ("threads", "rng_seed", "seed", "backend", "cache_dir", "numerics")
+_OWN = ("threads", "rng_seed", "seed", "backend", "cache_dir", "numerics", "progress")
 
 
 #: Largest seed: engine random streams are seeded from 64-bit values.
@@ -42,8 +42,9 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
     NEST and Brian 2 do); max_delay 'auto' means no upper bound. Extra keywords:
     ``threads`` (engine threads, default 1), ``rng_seed`` (seed for spike sources and
     connectors given no RNG, default 1), ``backend`` (default ``"host"``, the native
-    engine), ``cache_dir`` (where compiled kernels are kept). Returns the MPI rank
-    (always 0).
+    engine), ``cache_dir`` (where compiled kernels are kept), ``progress`` (show a
+    progress line for long runs: True/False; default: on a terminal). Returns the MPI
+    rank (always 0).
     """
     dt = _number("timestep", timestep)
     if dt <= 0:
@@ -76,6 +77,8 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
         options["cache_dir"] = str(extra_params.pop("cache_dir"))
     if "numerics" in extra_params:
         options["numerics"] = extra_params.pop("numerics")
+    if "progress" in extra_params:
+        options["progress"] = extra_params.pop("progress")
     for name, value in list(extra_params.items()):
         allowed = _IGNORED.get(name, False)
         if allowed is False:

@@ -8,6 +8,8 @@ import numpy as np
 from . import ir
 from .errors import EngineError
 from .plugins import get_manager
+from .progress import Progress
+from .progress import enabled as progress_enabled
 from .recording.recorder import SignalChunk
 
 
@@ -69,9 +71,10 @@ def build_network(state) -> ir.Network:
 class _Sink:
     """Routes data from the backend to the populations' recorders."""
 
-    def __init__(self, state, network):
+    def __init__(self, state, network, progress=None):
         self.state = state
         self.network = network
+        self.bar = progress
 
     def spikes(self, population, steps, indices):
         self.state.populations[population].recorder.add_spikes(steps, indices)
@@ -89,7 +92,8 @@ class _Sink:
         self.state.current_sources[source]._add_record(first_step, values)
 
     def progress(self, done_steps, total_steps):
-        pass
+        if self.bar is not None:
+            self.bar.update(done_steps)
 
 
 def _sample_now(state, network: ir.Network) -> None:
@@ -129,7 +133,12 @@ def run_until(state, tstop: float) -> None:
     with state._run_lock:
         state._in_run = True
         try:
-            backend.run(network, state.step, n_steps, _Sink(state, network))
+            bar = Progress(n_steps, "run", state.dt, "ms",
+                           show=progress_enabled(state.options.get("progress")))
+            try:
+                backend.run(network, state.step, n_steps, _Sink(state, network, bar))
+            finally:
+                bar.close()
         except EngineError:
             raise
         finally:

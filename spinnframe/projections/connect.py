@@ -472,13 +472,51 @@ def _probability_blocks(prj, connector, probability):
     return _cat(pres), _cat(posts), {}
 
 
+#: Below this probability, FixedProbability draws the gaps between connections (one random
+#: number per connection) instead of one uniform number per pair of cells.
+SPARSE_P = 0.2
+
+
+def _bernoulli_positions(rng, n_total: int, p: float) -> np.ndarray:
+    """Sorted positions in [0, n_total), each chosen independently with probability p. The
+    gaps between chosen positions are geometric, so only one random number is drawn per
+    chosen position (8 M draws instead of 400 M for the 20 000-cell VA network)."""
+    found, last = [], -1
+    log_q = np.log1p(-p)
+    while True:
+        expected = (n_total - 1 - last) * p
+        k = int(expected + 6.0 * np.sqrt(expected) + 16)
+        # geometric gaps (>= 1) from uniforms: ceil(log(u) / log(1 - p)), u in (0, 1]
+        gaps = np.ceil(np.log(1.0 - rng.random_sample(k)) / log_q)
+        cand = last + np.cumsum(np.maximum(gaps, 1.0).astype(np.int64))
+        found.append(cand[cand < n_total])
+        if cand[-1] >= n_total:
+            break
+        last = int(cand[-1])
+    return np.concatenate(found)
+
+
 def fixed_probability(prj, connector):
     p = float(connector.p_connect)
     if not 0.0 <= p <= 1.0:
         raise errors.ConnectionError(
             f"FixedProbabilityConnector: p_connect must be a probability between 0 and 1, "
             f"got {p:g}")
-    return _probability_blocks(prj, connector, lambda start, stop: p)
+    if not 0.0 < p < SPARSE_P:
+        return _probability_blocks(prj, connector, lambda start, stop: p)
+    rng = _rng(prj, connector)
+    n_pre, n_post = prj.pre.size, prj.post.size
+    pos = _bernoulli_positions(rng, n_pre * n_post, p)
+    pre = pos // n_post
+    post = pos - pre * n_post
+    if not connector.allow_self_connections:
+        if prj.pre is prj.post:                    # the common case, without lookups
+            keep = pre != post
+        else:
+            pre_ids, post_ids = _ids(prj.pre), _ids(prj.post)
+            keep = pre_ids[pre] != post_ids[post]
+        pre, post = pre[keep], post[keep]
+    return pre, post, {}
 
 
 def _positions(collection) -> np.ndarray:

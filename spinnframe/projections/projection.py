@@ -409,8 +409,9 @@ class Projection(common.Projection):
 
     # -- storage and checks -----------------------------------------------------------------
     def _store(self, weight, delay) -> None:
-        weight = np.array(weight, dtype=float).reshape(-1)
-        delay = np.array(delay, dtype=float).reshape(-1)
+        # (no copy for float arrays: callers hand over arrays they made)
+        weight = np.ascontiguousarray(weight, dtype=float).reshape(-1)
+        delay = np.ascontiguousarray(delay, dtype=float).reshape(-1)
         self._check(weight, delay)
         self._weight = weight
         self._delay = self._snap(delay)
@@ -420,6 +421,13 @@ class Projection(common.Projection):
         """Delays rounded to the nearest time step (what the engine uses); values already
         on the grid are kept as given (so 0.3 stays 0.3, not 3 * 0.1)."""
         dt = state.dt
+        if len(delay) and delay.min() == delay.max():     # homogeneous: decide once
+            return np.full_like(delay, Projection._snap(delay[:1])[0]) if len(delay) > 1 \
+                else Projection._snap_values(delay, dt)
+        return Projection._snap_values(delay, dt)
+
+    @staticmethod
+    def _snap_values(delay: np.ndarray, dt: float) -> np.ndarray:
         steps = np.floor(delay / dt + 0.5)
         on_grid = np.abs(delay / dt - steps) <= 1e-9 * np.maximum(1.0, steps)
         if on_grid.all():
