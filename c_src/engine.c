@@ -343,7 +343,9 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
     case SF_SYN_TSODYKS: {
         double u = b->s0[s], x = b->s1[s], y = b->s2[s];
         const double h = t_spike - b->s3[s], tau_psc = b->tau_psc[s];
-        const double tau_rec = prm->b, tau_fac = prm->c;
+        const double U = b->q0 ? b->q0[s] : prm->a;
+        const double tau_rec = b->q1 ? b->q1[s] : prm->b;
+        const double tau_fac = b->q2 ? b->q2[s] : prm->c;
         const double Puu = tau_fac == 0.0 ? 0.0 : exp(-h / tau_fac);
         const double Pyy = exp(-h / tau_psc);
         const double Pzz = exp(-h / tau_rec);
@@ -353,7 +355,7 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
         u *= Puu;               /* propagate from the last spike; the order matters */
         x += Pxy * y + Pxz * z;
         y *= Pyy;
-        u += prm->a * (1.0 - u);
+        u += U * (1.0 - u);
         const double dy = u * x;
         x -= dy;
         y += dy;
@@ -400,7 +402,8 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
         return 1;
     }
     case SF_SYN_STOCHASTIC:
-        if (stochastic_uniform(prm->seed, b->syn_id[s], step) >= prm->a) return 0;
+        if (stochastic_uniform(prm->seed, b->syn_id[s], step) >= (b->q0 ? b->q0[s] : prm->a))
+            return 0;
         *out = b->w[s];
         return 1;
     default:

@@ -85,6 +85,9 @@ typedef struct sf_block_desc {
                                       STDP/VOGELS Kplus, t_last (ms) */
     const double *tau_psc;         /* TSODYKS: per synapse, the target's synaptic tau */
     const uint64_t *syn_id;        /* STOCHASTIC: per synapse id for its random draws */
+    /* per-synapse parameters where they differ between synapses (NULL: the block's):
+     * TSODYKS q0 = U, q1 = tau_rec, q2 = tau_fac; STOCHASTIC q0 = p */
+    const double *q0, *q1, *q2;
 } sf_block_desc;
 
 

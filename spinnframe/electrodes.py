@@ -74,11 +74,15 @@ class CurrentSource(StandardCurrentSource):
                 new[name] = float(arr[0])
         if spec.validate is not None:
             spec.validate(new)
+        if spec.normalize is not None:
+            new = spec.normalize(new, state.dt)
         self.__dict__["_params"] = new
         self.__dict__["_version"] += 1
 
     def get_native_parameters(self):
-        return ParameterSpace({k: v for k, v in self._params.items()}, shape=(1,))
+        # sequences as arrays of their values (PyNN's sources report `times` that way)
+        return ParameterSpace({k: (np.asarray(v.value) if isinstance(v, Sequence) else v)
+                               for k, v in self._params.items()})
 
     # -- injection ---------------------------------------------------------------------------
     def inject_into(self, cells):

@@ -61,8 +61,10 @@ class ProjectionIR:
     delay: np.ndarray         # float64, ms
     synapse: str = "static"   # static | tsodyks | stdp | vogels | stochastic
     version: int = 0
-    #: parameters of the synapse dynamics (PyNN names), equal for every connection
+    #: parameters of the synapse dynamics (PyNN names): the value of the first connection
     dynamics: dict = attrs.field(factory=dict)
+    #: those parameters that differ between connections, per connection (same order)
+    dynamics_per_connection: dict = attrs.field(factory=dict)
     #: initial values of synaptic state variables (e.g. Tsodyks-Markram u), per connection
     initial: dict = attrs.field(factory=dict)
     #: position of each connection in its Projection (to return plastic weights)

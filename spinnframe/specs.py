@@ -217,6 +217,9 @@ class CurrentSourceSpec:
     #: optional check of the whole parameter set (e.g. two sequences of equal length):
     #: called with {name: value}, raises InvalidParameterValueError naming the problem
     validate: Callable[[dict], None] | None = attrs.field(default=None, eq=False)
+    #: optional normalisation after validation, called with ({name: value}, dt) and
+    #: returning the values to store (e.g. step times rounded to the time grid)
+    normalize: Callable[[dict, float], dict] | None = attrs.field(default=None, eq=False)
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:

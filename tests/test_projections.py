@@ -370,11 +370,15 @@ def test_set_scalar_array_random_and_list(listed):
     prj.set(weight=sim.RandomDistribution("uniform", (0.2, 0.4), rng=sim.NumpyRNG(seed=11)))
     np.testing.assert_array_equal(prj.get("weight", format="list", with_address=False),
                                   np.random.RandomState(11).uniform(0.2, 0.4, size=5))
-    # a list in connection order (the order of get(format='list'))
+    # a list fills the connection matrix row by row (PyNN's meaning): the values go to the
+    # connections ordered by (presynaptic, postsynaptic) index, whatever the list order
     prj.set(weight=[1.0, 2.0, 3.0, 4.0, 5.0], delay=np.array([0.5, 0.6, 0.7, 0.8, 0.9]))
+    # (a stable sort: connections of the same pair keep their order)
+    ranked = sorted(range(len(conn)), key=lambda k: (conn[k][0], conn[k][1]))
+    rank = {k: r for r, k in enumerate(ranked)}
     assert prj.get(["weight", "delay"], format="list") == [
-        (i, j, w, d) for (i, j, _, _), w, d in zip(conn, [1.0, 2.0, 3.0, 4.0, 5.0],
-                                                     [0.5, 0.6, 0.7, 0.8, 0.9])]
+        (i, j, 1.0 + rank[k], pytest.approx(0.5 + 0.1 * rank[k]))
+        for k, (i, j, _, _) in enumerate(conn)]
 
 
 def test_set_function_of_distance():
@@ -515,7 +519,7 @@ def test_set_weight_between_runs_takes_effect():
     prj = sim.Projection(src, post, sim.FromListConnector(conn, column_names=["weight"]),
                          sim.StaticSynapse(delay=1.0))
     sim.run(10.0)
-    prj.set(weight=[1.5, 0.125, 2.0])             # connection order: (2,0), (0,2), (1,1)
+    prj.set(weight=[0.125, 2.0, 1.5])             # row by row: (0,2), (1,1), (2,0)
     sim.run(10.0)
     first = observed_matrix([1.0, 2.0, 3.0], [post], 1.0)
     second = observed_matrix([11.0, 12.0, 13.0], [post], 1.0)

@@ -19,24 +19,12 @@ import pynn_scenarios
 import spinnframe.pyNN as sim
 from spinnframe.simulator import state
 
-TSODYKS = ("not implemented yet: per-connection TsodyksMarkramSynapse parameters "
-           "(spinnframe requires U, tau_rec, tau_facil to be the same for every connection "
-           "of a projection; these scenarios give U as a function of distance or set it "
-           "per connection)")
 
 #: scenario name -> why it cannot pass with spinnframe now.
 #: (Not listed, but note: test_scenario3, STDP, is unseeded and statistical, a t-test with
 #: p < 0.01; here it passed 180 of 180 runs, largest p 0.006; NEST 3.10 failed 1 of 8.)
 XFAIL = {
     # -- features not implemented yet ---------------------------------------------------
-    "test_all_to_all_tsodyksmarkram": TSODYKS,
-    "test_fixed_number_pre_with_replacement_heterogeneous_parameters": TSODYKS,
-    "test_fixed_number_post_with_replacement_heterogeneous_parameters": TSODYKS,
-    "test_set_synaptic_parameters_fully_connected": TSODYKS,
-    "test_set_synaptic_parameters_partially_connected": TSODYKS,
-    "test_simple_stochastic_synapse": "not implemented yet: per-connection "
-                                      "SimpleStochasticSynapse p (spinnframe requires one p "
-                                      "per projection; the scenario gives p per target)",
     "test_composed_neuron_model_homogeneous_receptors":
         "not implemented yet: composed point-neuron models (sim.PointNeuron of AdExp / LIF "
         "with AlphaPSR / CurrExpPostSynapticResponse receptors, 'AMPA.gsyn'-style "
@@ -49,19 +37,6 @@ XFAIL = {
     "test_scenario5": "needs multicompartment models (sim.MultiCompartmentNeuron with "
                       "NeuroML morphologies, ion channels; PyNN runs it only with Arbor and "
                       "NEURON; morphio and libNeuroML are not installed either)",
-    # -- bugs in files owned elsewhere ----------------------------------------------------
-    "test_issue511": "models/celltype.py checks per-neuron SpikeSourceArray spike_times "
-                     "when the cell type is created, so unsorted times raise there; PyNN "
-                     "expects InvalidParameterValueError from Population()",
-    "test_connections_attribute": "Projection has no 'connections' iterator, and its "
-                                  "Connection is not a pyNN.common.Connection",
-    "test_connection_access_weight_and_delay": "Projection has no 'connections' iterator, "
-                                               "and Connection.weight/delay are read-only",
-    "test_issue487": "electrodes.py reports a sequence parameter as a one-element array of "
-                     "Sequence (StepCurrentSource.times[0] is a Sequence, not a time)",
-    "test_issue512": "electrodes.py: StepCurrentSource.times/amplitudes are reported as "
-                     "given, not rounded to the time grid with duplicates removed "
-                     "([0.41, 0.42, 0.86] must read back as [0.4, 0.9])",
 }
 
 

@@ -159,8 +159,13 @@ def test_dynamics_checks_before_anything_runs():
                           weight_dependence=sim.AdditiveWeightDependence(),
                           dendritic_delay_fraction=0.5)
     with pytest.raises(errors.InvalidParameterValueError, match="same for every connection"):
+        sim.Projection(a, b, sim.AllToAllConnector(), sim.STDPMechanism(
+            timing_dependence=sim.SpikePairRule(tau_plus=sim.RandomDistribution(
+                "uniform", (10.0, 30.0), rng=sim.NumpyRNG(1))),
+            weight_dependence=sim.AdditiveWeightDependence()))
+    with pytest.raises(errors.InvalidParameterValueError, match="'U' must be in \\[0, 1\\], got 1.2"):
         sim.Projection(a, b, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(
-            U=sim.RandomDistribution("uniform", (0.1, 0.9), rng=sim.NumpyRNG(1))))
+            U=np.array([[0.2, 0.3], [0.4, 1.2]])))
     with pytest.raises(errors.InvalidParameterValueError, match="tau_rec.*differ.*tau_syn_E"):
         sim.Projection(a, b, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(tau_rec=5.0))
     prj = sim.Projection(a, b, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(U=0.3))
@@ -169,3 +174,30 @@ def test_dynamics_checks_before_anything_runs():
     assert prj.get("U", format="array")[0, 0] == 0.6
     with pytest.raises(errors.InvalidParameterValueError, match="initial u.*got 2"):
         prj.initialize(u=2.0)
+
+
+def test_tsodyks_and_stochastic_parameters_per_connection():
+    """U (and p) may differ between connections: the first response of a TM synapse
+    starting from u = 0 is weight * U."""
+    sim.setup(timestep=0.1)
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=[5.0]))
+    cells = sim.Population(3, sim.IF_curr_exp(tau_syn_E=1e6, v_thresh=1e9))
+    U = np.array([[0.1, 0.45, 0.8]])
+    prj = sim.Projection(src, cells, sim.AllToAllConnector(),
+                         sim.TsodyksMarkramSynapse(weight=2.0, U=U, delay=1.0))
+    assert prj.get("U", format="list", with_address=False) == [0.1, 0.45, 0.8]
+    cells.record("isyn_exc")
+    sim.run(10.0)
+    isyn = np.asarray(cells.get_data().segments[0].filter(name="isyn_exc")[0])
+    np.testing.assert_allclose(isyn[-1], 2.0 * U[0] * np.exp(-4.0 / 1e6), rtol=1e-9)
+    sim.end()
+    sim.setup(timestep=0.1, rng_seed=2)
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=list(np.arange(1, 401) * 2.0)))
+    cells = sim.Population(2, sim.IF_curr_exp(tau_syn_E=0.1, v_thresh=1e9))
+    sim.Projection(src, cells, sim.AllToAllConnector(),
+                   sim.SimpleStochasticSynapse(p=np.array([[0.0, 1.0]]), weight=1.0, delay=1.0))
+    cells.record("isyn_exc")
+    sim.run(810.0)
+    isyn = np.asarray(cells.get_data().segments[0].filter(name="isyn_exc")[0])
+    hits = isyn[np.arange(1, 401) * 20 + 10] > 0.5
+    assert not hits[:, 0].any() and hits[:, 1].all()

@@ -62,8 +62,8 @@ def _init(self, **parameters):
             per_neuron = (not isinstance(value, Sequence) and len(value) > 0
                           and all(isinstance(v, (Sequence, list, tuple, np.ndarray))
                                   for v in value))
-            for v in (value if per_neuron else [value]):
-                check_sequence(spec, name, v)
+            if not per_neuron:     # per-neuron values are checked by Population(), which
+                check_sequence(spec, name, value)   # PyNN expects to raise (issue 511)
 
 
 def _check_type(spec: NeuronModelSpec, name: str, value) -> None:

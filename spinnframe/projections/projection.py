@@ -43,8 +43,9 @@ ATTRIBUTES = ("weight", "delay")
 _MULTI = ("sum", "first", "last", "min", "max")
 
 
-class Connection:
-    """One connection of a Projection (PyNN's ``prj[i]``)."""
+class Connection(common.Connection):
+    """One connection of a Projection (PyNN's ``prj[i]``); its weight and delay can be
+    read and set."""
 
     def __init__(self, projection, i):
         self.projection = projection
@@ -70,9 +71,17 @@ class Connection:
     def weight(self):
         return float(self.projection._weight[self.i])
 
+    @weight.setter
+    def weight(self, value):
+        self.projection._set_one(self.i, weight=value)
+
     @property
     def delay(self):
         return float(self.projection._delay[self.i])
+
+    @delay.setter
+    def delay(self, value):
+        self.projection._set_one(self.i, delay=value)
 
     def as_tuple(self, *names):
         return tuple(getattr(self, n) for n in names)
@@ -203,11 +212,11 @@ class Projection(common.Projection):
                         f"from the target's {name or 'tau_syn'} (as NEST does), but "
                         f"{pop.celltype.__class__.__name__} ({pop.label!r}) has none")
                 tau_psc = np.asarray(pop._params[name], dtype=float)
-                if np.any(tau_psc == self._dyn["tau_rec"][0]):
+                if np.any(np.isin(tau_psc, np.unique(self._dyn["tau_rec"]))):
                     raise errors.InvalidParameterValueError(
-                        f"TsodyksMarkramSynapse tau_rec ({self._dyn['tau_rec'][0]:g} ms) must "
-                        f"differ from the target's {name} (NEST's formula divides by their "
-                        f"difference)")
+                        f"TsodyksMarkramSynapse tau_rec must differ from the target's {name} "
+                        f"(NEST's formula divides by their difference); both are "
+                        f"{np.intersect1d(tau_psc, self._dyn['tau_rec'])[0]:g} ms")
         self._store(values["weight"], values["delay"])
         self._initial_weight = self._weight.copy()
         self._initial_state = {
@@ -227,6 +236,9 @@ class Projection(common.Projection):
         every connection; values are checked as NEST checks them."""
         kind = self._dynamics
         for name, values in dyn.items():
+            if kind in ("tsodyks", "stochastic"):
+                self._check_range(kind, name, values)
+                continue                  # these may differ between connections
             if len(values) and not np.all(values == values[0]):
                 raise errors.InvalidParameterValueError(
                     f"{type(self.synapse_type).__name__} parameter {name!r} must be the same "
@@ -239,17 +251,7 @@ class Projection(common.Projection):
             raise errors.InvalidParameterValueError(
                 f"{type(self.synapse_type).__name__} parameter {name!r} must be {allowed}, "
                 f"got {v[name]:g}")
-        if kind == "tsodyks":
-            if not 0.0 <= v["U"] <= 1.0:
-                bad("U", "in [0, 1]")
-            if not v["tau_rec"] > 0:
-                bad("tau_rec", "> 0 ms")
-            if not v["tau_facil"] >= 0:
-                bad("tau_facil", ">= 0 ms")
-        elif kind == "stochastic":
-            if not 0.0 <= v["p"] <= 1.0:
-                bad("p", "a probability in [0, 1]")
-        elif kind in ("stdp", "vogels"):
+        if kind in ("stdp", "vogels"):
             for name in ("tau_plus", "tau_minus", "tau"):
                 if name in v and not v[name] > 0:
                     bad(name, "> 0 ms")
@@ -260,6 +262,21 @@ class Projection(common.Projection):
             for name in ("A_plus", "A_minus", "eta", "rho", "mu_plus", "mu_minus"):
                 if name in v and not v[name] >= 0:
                     bad(name, ">= 0")
+
+    _RANGES = {("tsodyks", "U"): (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
+               ("tsodyks", "tau_rec"): (lambda x: x > 0, "> 0 ms"),
+               ("tsodyks", "tau_facil"): (lambda x: x >= 0, ">= 0 ms"),
+               ("stochastic", "p"): (lambda x: (x >= 0) & (x <= 1), "a probability in [0, 1]")}
+
+    def _check_range(self, kind: str, name: str, values: np.ndarray) -> None:
+        rule = self._RANGES.get((kind, name))
+        if rule is None or not len(values):
+            return
+        ok = rule[0](values)
+        if not ok.all():
+            raise errors.InvalidParameterValueError(
+                f"{type(self.synapse_type).__name__} parameter {name!r} must be {rule[1]}, "
+                f"got {values[~ok][0]:g}")
 
     def _set_initial_value_array(self, variable, initial_values):
         """Projection.initialize(u=...) for TsodyksMarkramSynapse."""
@@ -485,6 +502,24 @@ class Projection(common.Projection):
     def __len__(self):
         return len(self._pre)
 
+    @property
+    def connections(self):
+        """Every connection, as Connection objects (PyNN's ``prj.connections``)."""
+        return (Connection(self, i) for i in range(len(self)))
+
+    @live("Connection.weight/delay", mutating=True)
+    def _set_one(self, i: int, weight=None, delay=None) -> None:
+        w, d = self._weight.copy(), self._delay.copy()
+        if weight is not None:
+            w[i] = float(weight)
+        if delay is not None:
+            d[i] = float(delay)
+        self._store(w, d)
+        if weight is not None:
+            self._initial_weight = self._weight.copy()
+        self._version += 1
+        self._ir_cache = None
+
     def __getitem__(self, i):
         try:
             i = operator.index(i)
@@ -545,8 +580,9 @@ class Projection(common.Projection):
 
         Each value may be a number, a RandomDistribution (one draw per connection, in
         connection order), an array of shape (n_pre, n_post) like ``get(format='array')``
-        returns, a list or 1-D array with one value per connection in connection order
-        (the order of ``get(..., format='list')``), or a function of distance (a string
+        returns, a list or 1-D array with one value per connection, ordered by presynaptic
+        then postsynaptic index (filling the connection matrix row by row, as PyNN
+        defines), or a function of distance (a string
         of ``d`` such as ``"0.1 + 0.01*d"``, or a callable). Where a projection has several
         connections between one pair of cells, a 2-D array sets all of them.
         The new values take effect at the next run().
@@ -583,10 +619,14 @@ class Projection(common.Projection):
                     raise errors.InvalidDimensionsError(
                         f"Projection.set({name}=...) got a list of {arr.size} values, but "
                         f"projection {self.label!r} has {n} connections; give one value per "
-                        f"connection (in the order of get(..., format='list')), a number, a "
-                        f"RandomDistribution or an array of shape (n_pre, n_post) = "
-                        f"{self.shape}")
-                return arr
+                        f"connection (ordered by presynaptic, then postsynaptic index), a "
+                        f"number, a RandomDistribution or an array of shape (n_pre, n_post) "
+                        f"= {self.shape}")
+                # PyNN's meaning: the values fill the connection matrix row by row
+                order = np.lexsort((self._post, self._pre))
+                out = np.empty(n)
+                out[order] = arr
+                return out
             value = arr
         if isinstance(value, bool) or value is None:
             raise errors.InvalidParameterValueError(
@@ -637,6 +677,8 @@ class Projection(common.Projection):
                 version=self._version,
                 dynamics={**{k: float(v[0]) for k, v in self._dyn.items() if len(v)},
                           **self._fixed_dynamics()},
+                dynamics_per_connection={k: v[sel] for k, v in self._dyn.items()
+                                         if len(v) and not np.all(v == v[0])},
                 initial={k: v[sel] for k, v in self._initial_state.items()},
                 connection_index=np.arange(len(self))[sel]))
         self._ir_cache = (first_index, parts)

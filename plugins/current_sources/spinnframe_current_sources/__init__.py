@@ -41,6 +41,21 @@ def _check_step_source(params: dict) -> None:
                 f"StepCurrentSource times must be strictly increasing; {b:g} follows {a:g}")
 
 
+def _round_step_times(params: dict, dt: float) -> dict:
+    """Step times on the time grid (numpy's rint of t/dt, as PyNN's sources do); of several
+    times that fall on the same step, the last amplitude is kept."""
+    from pyNN.parameters import Sequence
+    import numpy as np
+    times = np.asarray(params["times"].value, dtype=float)
+    amps = np.asarray(params["amplitudes"].value, dtype=float)
+    steps = np.rint(times / dt)
+    keep = np.append(steps[1:] != steps[:-1], True) if len(steps) else np.zeros(0, bool)
+    out = dict(params)
+    out["times"] = Sequence(steps[keep] * dt)
+    out["amplitudes"] = Sequence(amps[keep])
+    return out
+
+
 def _check_noisy(params: dict) -> None:
     from spinnframe.simulator import state
     ratio = params["dt"] / state.dt
@@ -78,6 +93,7 @@ STEP_CURRENT_SOURCE = CurrentSourceSpec(
     kernel=HERE / "step_current_source.c",
     pynn_base=electrodes.StepCurrentSource,
     validate=_check_step_source,
+    normalize=_round_step_times,
 )
 
 NOISY_CURRENT_SOURCE = CurrentSourceSpec(

@@ -67,7 +67,8 @@ class BlockDesc(C.Structure):
                 ("weight_table", C.c_void_p), ("kind", C.c_uint32), ("reserved2", C.c_uint32),
                 ("dyn", C.c_void_p), ("w", C.c_void_p), ("s0", C.c_void_p), ("s1", C.c_void_p),
                 ("s2", C.c_void_p), ("s3", C.c_void_p), ("tau_psc", C.c_void_p),
-                ("syn_id", C.c_void_p)]
+                ("syn_id", C.c_void_p), ("q0", C.c_void_p), ("q1", C.c_void_p),
+                ("q2", C.c_void_p)]
 
 
 #: Engine codes of the synapse dynamics (engine.h).
@@ -425,7 +426,7 @@ class HostBackend:
                 self.keep.append(arrays)
                 desc.kind = kind
                 desc.dyn = C.addressof(dyn)
-                for name in ("w", "s0", "s1", "s2", "s3", "tau_psc", "syn_id"):
+                for name in ("w", "s0", "s1", "s2", "s3", "tau_psc", "syn_id", "q0", "q1", "q2"):
                     setattr(desc, name, _ptr(arrays.get(name)))
                 if prj.synapse in ("stdp", "vogels"):
                     self.plastic[b].append((order, arrays["w"], dyn.sign))
@@ -472,6 +473,12 @@ class HostBackend:
             out["s1"] = np.zeros(n)                     # t_last
         elif prj.synapse == "stochastic":
             out["syn_id"] = np.ascontiguousarray(prj.connection_index[order], dtype=np.uint64)
+        # parameters that differ between synapses go per synapse (engine.h: q0 q1 q2)
+        slots = {"tsodyks": ("U", "tau_rec", "tau_facil"), "stochastic": ("p",)}
+        for q, name in zip(("q0", "q1", "q2"), slots.get(prj.synapse, ())):
+            values = prj.dynamics_per_connection.get(name)
+            if values is not None:
+                out[q] = np.ascontiguousarray(values[order], dtype=np.float64)
         return out
 
     def _set_archives(self, net) -> None:
