@@ -67,6 +67,21 @@ typedef double sf_real;
 #define SF_FABS(x) fabs(x)
 #endif
 
+#ifdef SF_EMULATE_S1615
+/* numerics="fixed" on the host: values are kept on the s16.15 grid of SpiNNaker's ARM968
+ * (steps of 2^-15, range [-65536, 65536)), rounded to nearest and saturated, after every
+ * step (state), when prepared (parameters, derived constants) and on input. The arithmetic
+ * in between stays double, so this shows the effect of the hardware's resolution and
+ * range, not bit-exact ARM results. */
+static inline double sf_s1615(double x) {
+    const double top = 65536.0 - 1.0 / 32768.0;
+    if (!(x == x)) return x;                     /* NaN stays NaN */
+    if (x > top) return top;
+    if (x < -65536.0) return -65536.0;
+    return nearbyint(x * 32768.0) / 32768.0;
+}
+#endif
+
 /* Per-step context shared by every neuron of a population. */
 typedef struct sf_context {
     double dt;             /* time step, ms */

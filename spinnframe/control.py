@@ -8,6 +8,7 @@ import warnings
 from pyNN.common import control as pynn_control
 
 from . import simulator
+from .recording.hub import RecorderWarning, RecordingHub, hub_for, parse_selection
 from .simulator import state
 
 #: setup() keywords other simulators accept that spinnframe accepts and ignores.
@@ -15,7 +16,8 @@ from .simulator import state
 _IGNORED = {"spike_precision": ("on_grid",), "verbosity": None, "debug": None,
             "database_name": None, "n_chips_required": None, "n_boards_required": None,
             "time_scale_factor": None, "t_flush": None}
-_OWN = ("threads", "rng_seed", "seed", "backend", "cache_dir", "numerics", "progress")
+_OWN = ("threads", "rng_seed", "seed", "backend", "cache_dir", "numerics", "progress",
+        "recorders", "keep_in_memory")
 
 
 #: Largest seed: engine random streams are seeded from 64-bit values.
@@ -43,8 +45,12 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
     ``threads`` (engine threads, default 1), ``rng_seed`` (seed for spike sources and
     connectors given no RNG, default 1), ``backend`` (default ``"host"``, the native
     engine), ``cache_dir`` (where compiled kernels are kept), ``progress`` (show a
-    progress line for long runs: True/False; default: on a terminal). Returns the MPI
-    rank (always 0).
+    progress line for long runs: True/False; default: on a terminal), ``recorders``
+    (recorder plugins that receive the recorded data while the simulation runs: a name,
+    a list of names, or ``{name: {option: value}}``; see also :func:`add_recorder`),
+    ``keep_in_memory`` (default True: keep recorded data in memory for get_data() and
+    write_data(); False: hand it only to the recorders, so that memory use does not grow
+    with the length of the run). Returns the MPI rank (always 0).
     """
     dt = _number("timestep", timestep)
     if dt <= 0:
@@ -76,9 +82,17 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
     if "cache_dir" in extra_params:
         options["cache_dir"] = str(extra_params.pop("cache_dir"))
     if "numerics" in extra_params:
-        options["numerics"] = extra_params.pop("numerics")
+        numerics = extra_params.pop("numerics")
+        if numerics not in ("double", "fixed", "s16.15"):
+            raise ValueError(f"numerics must be 'double' (the default) or 'fixed' "
+                             f"(SpiNNaker's s16.15 resolution), got {numerics!r}")
+        options["numerics"] = numerics
     if "progress" in extra_params:
         options["progress"] = extra_params.pop("progress")
+    keep_in_memory = extra_params.pop("keep_in_memory", True)
+    if not isinstance(keep_in_memory, bool):
+        raise ValueError(f"keep_in_memory must be True or False, got {keep_in_memory!r}")
+    selected = parse_selection(extra_params.pop("recorders", None))
     for name, value in list(extra_params.items()):
         allowed = _IGNORED.get(name, False)
         if allowed is False:
@@ -100,7 +114,25 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
     state.seed = int(seed)
     state.backend_name = backend
     state.options = options
+    state.recording = RecordingHub(state, keep_in_memory=keep_in_memory)
+    try:
+        for name, opts in selected:
+            state.recording.add(name, opts)
+    except BaseException:
+        _shutdown(write=False)
+        state.phase = "ended"
+        raise
     return 0
+
+
+def add_recorder(recorder, **options):
+    """Send the recorded data of this simulation to a recorder as well, from the next run
+    on: ``recorder`` is the name of an installed recorder plugin (``spinnframe plugins``
+    lists them), built with ``options``, or an object with the methods of
+    :class:`spinnframe.recording.DataRecorder`. Returns the recorder object.
+    (``setup(recorders={name: options})`` does the same from the start.)"""
+    state.check("add_recorder()", mutating=True)
+    return hub_for(state).add(recorder, options)
 
 
 def _shutdown(write: bool) -> None:
@@ -118,10 +150,21 @@ def _shutdown(write: bool) -> None:
         # read (recorded data, values); setup() forgets it
         state.write_on_end = []
         backend, state.backend = state.backend, None
-        if backend is not None:
-            backend.end()
+        try:
+            if backend is not None:
+                backend.end()
+        finally:
+            hub = getattr(state, "recording", None)
+            if hub is not None:
+                hub.close()
     if failures:
         raise OSError("end() could not write the recorded data to: " + "; ".join(failures))
+    if hub is not None:
+        if write:
+            hub.raise_errors()
+        elif hub.errors:        # setup() replacing a simulation: report, do not stop it
+            errors, hub.errors, hub.first_error = hub.errors, [], None
+            warnings.warn("; ".join(errors), RecorderWarning, stacklevel=3)
 
 
 def end(compatible_output=True):
@@ -170,6 +213,7 @@ def reset(annotations=None):
     """Back to t = 0: state variables to their initial values, a new Segment for recorded
     data. Network structure, parameters and recording requests are kept."""
     state.check("reset()", mutating=True)
+    hub_for(state).pending_annotations = dict(annotations or {})
     return _pynn_reset(annotations or {})
 
 

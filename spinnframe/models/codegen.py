@@ -86,16 +86,34 @@ SF_EXPORT double sf_source_current(const void *params, const void *derived, void
 """
 
 
+def _quantizers(spec) -> str:
+    """sf_q_params / sf_q_derived / sf_q_state: put every real field on the s16.15 grid
+    (numerics="fixed"); they do nothing unless SF_EMULATE_S1615 is defined."""
+    out = []
+    for fn, struct, items in (("sf_q_params", "sf_params_t", spec.parameters),
+                              ("sf_q_derived", "sf_derived_t", spec.derived),
+                              ("sf_q_state", "sf_state_t", spec.state)):
+        body = "".join(f"    x->{i.name} = sf_s1615(x->{i.name});\n"
+                       for i in items if i.kind == "real")
+        out.append(f"static inline void {fn}({struct} *x) {{\n#ifdef SF_EMULATE_S1615\n"
+                   f"{body}#endif\n    (void)x;\n}}\n")
+    return "\n".join(out)
+
+
 def generate_wrapper(spec: NeuronModelSpec) -> str:
     """C source for one model: structs + kernel + loop + exports."""
     receptors = "\n".join(f"#define SF_RECEPTOR_{r.upper()} {i}"
                           for i, r in enumerate(spec.receptors))
-    return _common(spec, "model", len(spec.receptors), receptors) + f"""
+    return _common(spec, "model", len(spec.receptors), receptors) + _quantizers(spec) + f"""
 SF_EXPORT void sf_model_prepare(const void *params, void *derived, uint32_t n_sets,
                                 const sf_context *ctx) {{
-    const sf_params_t *P = (const sf_params_t *)params;
+    sf_params_t *P = (sf_params_t *)params;
     sf_derived_t *D = (sf_derived_t *)derived;
-    for (uint32_t k = 0; k < n_sets; k++) sf_prepare(&P[k], &D[k], ctx);
+    for (uint32_t k = 0; k < n_sets; k++) {{
+        sf_q_params(&P[k]);
+        sf_prepare(&P[k], &D[k], ctx);
+        sf_q_derived(&D[k]);
+    }}
 }}
 
 SF_EXPORT void sf_model_start(sf_population_view *pv, const sf_context *ctx) {{
@@ -118,21 +136,40 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
     const uint32_t n = pv->n;
     sf_real *in = pv->input;
     uint32_t fired = *n_spikes;
-    for (uint32_t i = begin; i < end; i++) {{
-        const uint32_t k = pidx ? pidx[i] : 0;
-        sf_input x;
-        for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) {{
-            x.syn[r] = in[(size_t)r * n + i];
-            in[(size_t)r * n + i] = 0;
-        }}
-        x.i_inj = pv->i_inj ? pv->i_inj[i] : 0;
-        const uint32_t c = sf_step(&P[k], &D[k], &S[i], &x, ctx);
-        if (c) {{
-            spikes[fired] = i;
-            counts[fired] = c;
-            fired++;
-        }}
+    const sf_real *i_inj = pv->i_inj;
+#ifdef SF_EMULATE_S1615
+#define SF_Q_INPUT(x) do {{ for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) (x).syn[r] = sf_s1615((x).syn[r]); (x).i_inj = sf_s1615((x).i_inj); }} while (0)
+#else
+#define SF_Q_INPUT(x) do {{ }} while (0)
+#endif
+    /* The loop body, for one parameter set (pp, dd) per neuron. */
+#define SF_NEURON_LOOP(PP, DD)                                                  \
+    for (uint32_t i = begin; i < end; i++) {{                                   \
+        sf_input x;                                                             \
+        for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) {{                        \
+            x.syn[r] = in[(size_t)r * n + i];                                   \
+            in[(size_t)r * n + i] = 0;                                          \
+        }}                                                                      \
+        x.i_inj = i_inj ? i_inj[i] : 0;                                         \
+        SF_Q_INPUT(x);                                                          \
+        const uint32_t c = sf_step(PP, DD, &S[i], &x, ctx);                     \
+        sf_q_state(&S[i]);                                                      \
+        if (c) {{                                                               \
+            spikes[fired] = i;                                                  \
+            counts[fired] = c;                                                  \
+            fired++;                                                            \
+        }}                                                                      \
     }}
+    if (!pidx) {{
+        /* one parameter set for all: kept in registers, no per-neuron lookup */
+        const sf_params_t *pp = &P[0];
+        const sf_derived_t *dd = &D[0];
+        SF_NEURON_LOOP(pp, dd)
+    }} else {{
+        SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]])
+    }}
+#undef SF_NEURON_LOOP
+#undef SF_Q_INPUT
     *n_spikes = fired;
 }}
 """

@@ -201,9 +201,24 @@ class ModelLibrary:
                 f"{len(getattr(spec, 'receptors', ()))}")
 
 
-def model_library(spec, cache: Path) -> ModelLibrary:
+#: numerics= values and the compiler flags that give them (numerics="fixed": the s16.15
+#: emulation of spinnframe_kernel.h).
+NUMERICS = {"double": [], "fixed": ["-DSF_EMULATE_S1615"]}
+
+
+def numerics_flags(numerics: str | None) -> list[str]:
+    name = "double" if numerics in (None, "double", "float64") else (
+        "fixed" if numerics in ("fixed", "s16.15", "s1615") else numerics)
+    if name not in NUMERICS:
+        raise EngineError(f"numerics={numerics!r} is not supported; use 'double' (the "
+                          f"default) or 'fixed' (SpiNNaker's s16.15 resolution)")
+    return NUMERICS[name]
+
+
+def model_library(spec, cache: Path, numerics: str | None = None) -> ModelLibrary:
     """The compiled, checked library of a neuron model or current source (cached)."""
-    key = (spec, str(cache))
+    flags = numerics_flags(numerics) if not isinstance(spec, CurrentSourceSpec) else []
+    key = (spec, str(cache), tuple(flags))
     lib = _model_libs.get(key)
     if lib is None:
         if not spec.kernel.is_file():
@@ -222,7 +237,7 @@ def model_library(spec, cache: Path) -> ModelLibrary:
         path = compiler.build(
             f"{'source' if is_source else 'model'}_{spec.name}", source, deps, cache,
             f"the C kernel of {'current source' if is_source else 'model'} {spec.name} "
-            f"(plugin {plugin!r}, {spec.kernel})")
+            f"(plugin {plugin!r}, {spec.kernel})", extra_flags=flags)
         lib = ModelLibrary(spec, path)
         _model_libs[key] = lib
     return lib
@@ -364,7 +379,8 @@ class HostBackend:
 
     # -- building ------------------------------------------------------------------------
     def _build(self, net) -> None:
-        libs = [model_library(p.model, self.cache) for p in net.populations]
+        libs = [model_library(p.model, self.cache, self.options.get("numerics"))
+                for p in net.populations]
         if self.engine is not None:
             self.lib.sf_engine_free(self.engine)
             self.engine = None

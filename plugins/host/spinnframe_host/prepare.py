@@ -20,7 +20,8 @@ def prepare_model(spec, options: dict) -> None:
     from .engine import model_library
 
     try:
-        model_library(spec, compiler.cache_dir(options.get("cache_dir")))
+        model_library(spec, compiler.cache_dir(options.get("cache_dir")),
+                      options.get("numerics"))
     except KernelBuildError as exc:
         raise KernelBuildError(explain(spec, str(exc))) from None
 
