@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import keyword
 import re
@@ -492,6 +493,76 @@ def test_invalid_parameters_are_refused(spinnframe_sim):
 '''
 
 
+def _doctor(args) -> int:
+    """Check the installation: C compiler and OpenMP, kernel cache, plugins, an engine
+    build, and (with --board) a SpiNNaker machine through the spinnaker backend plugin."""
+    import tempfile
+    import warnings as _w
+
+    problems = 0
+
+    def report(ok: bool, what: str, detail: str = "") -> None:
+        nonlocal problems
+        problems += not ok
+        print(f"[{'ok' if ok else 'FAIL'}] {what}" + (f": {detail}" if detail else ""))
+
+    from .plugins import PluginWarning, get_manager
+    with _w.catch_warnings(record=True) as caught:
+        _w.simplefilter("always", PluginWarning)
+        mgr = get_manager()
+        try:
+            mgr.load()
+            load_error = None
+        except Exception as exc:            # e.g. conflicting plugins
+            load_error = f"{type(exc).__name__}: {exc}"
+    broken = [i for i in mgr.plugins.values() if i.error]
+    report(load_error is None and not broken, "plugins",
+           load_error or (f"{len(mgr.plugins)} loaded; broken: " +
+                          "; ".join(f"{i.name} ({i.error})" for i in broken) if broken else
+                          f"{len(mgr.plugins)} loaded, {len(mgr.neuron_models)} cell types, "
+                          f"backends: {', '.join(sorted(mgr.backends)) or 'none'}"))
+    for w in caught:
+        print(f"       {w.message}")
+    if "host" in mgr.backends:
+        from spinnframe_host import compiler
+        try:
+            cc = compiler.compiler()
+            report(True, "C compiler", " ".join(cc) + (
+                ", OpenMP available" if compiler.openmp_flags() else
+                ", no OpenMP (the engine runs on one thread)"))
+        except Exception as exc:
+            report(False, "C compiler", str(exc))
+        cache = compiler.cache_dir(args.cache_dir)
+        libs = list(cache.glob("*.so"))
+        size = sum(p.stat().st_size for p in libs) / 1e6
+        writable = os.access(cache, os.W_OK)
+        report(writable, "kernel cache", f"{cache} ({len(libs)} libraries, {size:.1f} MB"
+               f"{'' if writable else ', NOT writable'})")
+        try:
+            from spinnframe_host.engine import engine_library
+            with tempfile.TemporaryDirectory() as tmp:
+                engine_library(Path(tmp) if args.rebuild else cache)
+            report(True, "host engine builds and loads")
+        except Exception as exc:
+            report(False, "host engine", f"{type(exc).__name__}: {exc}")
+    else:
+        report(False, "host backend", "spinnframe-host is not installed")
+    if args.board:
+        try:
+            from spinnframe_spinnaker.doctor import check_board
+        except ImportError:
+            report(False, f"SpiNNaker board {args.board}",
+                   "the spinnaker backend plugin (spinnframe-spinnaker) is not installed")
+        else:
+            try:
+                details = check_board(args.board, timeout_s=args.timeout)
+                report(True, f"SpiNNaker board {args.board}", str(details))
+            except Exception as exc:
+                report(False, f"SpiNNaker board {args.board}", str(exc))
+    print("all checks passed" if not problems else f"{problems} check(s) failed")
+    return 0 if not problems else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="spinnframe",
                                      description="spinnframe: a PyNN simulator built from plugins")
@@ -513,6 +584,16 @@ def main(argv=None) -> int:
     p.add_argument("--dir", default=".", help="folder in which to create the package "
                                               "folder (default: the current folder)")
     p.set_defaults(func=_new_model)
+    p = sub.add_parser("doctor", help="check the installation (compiler, kernel cache, "
+                                      "plugins) and optionally a SpiNNaker board")
+    p.add_argument("--board", help="address of a SpiNNaker board to ask for its details")
+    p.add_argument("--timeout", type=float, default=5.0,
+                   help="seconds to wait for the board (default 5)")
+    p.add_argument("--cache-dir", default=None, help="kernel cache to check (default: "
+                                                     "$SPINNFRAME_CACHE_DIR or ~/.cache)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="compile the engine afresh in a temporary folder")
+    p.set_defaults(func=_doctor)
     args = parser.parse_args(argv)
     return args.func(args)
 

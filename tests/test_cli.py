@@ -149,3 +149,24 @@ def test_help_lists_new_model():
     assert "new-model" in out.stdout and "plugins" in out.stdout
     out = spinnframe("new-model", "--help")
     assert "--dir" in out.stdout
+
+
+def test_doctor_checks_the_installation(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "spinnframe.cli", "doctor", "--cache-dir",
+                          str(tmp_path), "--rebuild"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("[ok] plugins:") and "cell types" in lines[0]
+    assert any(l.startswith("[ok] C compiler:") for l in lines)
+    assert any(l.startswith("[ok] kernel cache: " + str(tmp_path)) for l in lines)
+    assert "[ok] host engine builds and loads" in lines
+    assert lines[-1] == "all checks passed"
+
+
+def test_doctor_reports_a_broken_compiler(tmp_path):
+    env = dict(os.environ, CC="/nonexistent/cc")
+    out = subprocess.run([sys.executable, "-m", "spinnframe.cli", "doctor", "--cache-dir",
+                          str(tmp_path), "--rebuild"], capture_output=True, text=True, env=env)
+    assert out.returncode == 1
+    assert "[FAIL] host engine" in out.stdout and "/nonexistent/cc" in out.stdout
+    assert out.stdout.strip().endswith("check(s) failed")
