@@ -581,3 +581,25 @@ def test_repeated_pairs_are_all_delivered():
     np.testing.assert_allclose(jumps[steps, 0], [0.1, 0.2, 0.3], atol=1e-12)
     assert np.count_nonzero(jumps[:, 0]) == 3
     np.testing.assert_allclose(jumps[:, 1].sum(), 0.4, atol=1e-12)
+
+
+def test_random_weights_and_delays_from_one_generator_are_independent():
+    """Weights and delays drawn from the same generator continue one stream: they are
+    uncorrelated, and a second projection gets new values (a bug once replayed them)."""
+    rng = sim.NumpyRNG(seed=4242)
+    a, b = sim.Population(60, sim.IF_curr_exp()), sim.Population(60, sim.IF_curr_exp())
+
+    def syn():
+        return sim.StaticSynapse(
+            weight=sim.RandomDistribution("normal_clipped", (0.1, 0.01, 0.0, np.inf), rng=rng),
+            delay=sim.RandomDistribution("normal_clipped", (1.5, 0.5, 0.1, np.inf), rng=rng))
+    p1 = sim.Projection(a, b, sim.AllToAllConnector(), syn())
+    p2 = sim.Projection(b, a, sim.AllToAllConnector(), syn())
+    w1, d1 = np.array(p1.get(["weight", "delay"], format="list", with_address=False)).T
+    w2 = np.array(p2.get("weight", format="list", with_address=False))
+    assert abs(np.corrcoef(w1, d1)[0, 1]) < 4 / np.sqrt(len(w1))
+    assert not np.isin(w1, w2).any()
+    # and they are the draws numpy makes from that seed, weights first
+    ref = np.random.RandomState(4242)
+    expected_w = ref.normal(0.1, 0.01, size=len(w1))
+    np.testing.assert_allclose(np.sort(w1[w1 > 0])[:10], np.sort(expected_w[expected_w > 0])[:10])

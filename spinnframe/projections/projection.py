@@ -16,7 +16,6 @@ from __future__ import annotations
 import numbers
 import reprlib
 import operator
-from copy import deepcopy
 
 import numpy as np
 from lazyarray import larray
@@ -198,8 +197,11 @@ class Projection(common.Projection):
                 values[name] = np.array(columns[name], dtype=float)
             else:
                 if ps is None:
-                    ps = deepcopy(self.synapse_type.native_parameters)
-                    ps.shape = self.shape
+                    # the synapse type's own values (translations are the identity), not
+                    # a copy: random distributions then draw from the script's generator,
+                    # each continuing where the last draw stopped (weights and delays of
+                    # one generator are independent; so are successive projections)
+                    ps = self.synapse_type.parameter_space
                 values[name] = self._evaluate(name, ps[name])
         self._dyn = {k: v for k, v in values.items() if k not in ATTRIBUTES}
         self._check_dynamics(self._dyn)
@@ -642,8 +644,8 @@ class Projection(common.Projection):
         except (TypeError, ValueError, errors.InvalidParameterValueError) as exc:
             raise errors.InvalidParameterValueError(
                 f"Projection.set({name}={reprlib.repr(value)}): {exc}") from None
-        # as PyNN's translate() does: a RandomDistribution is copied, not consumed
-        return self._evaluate(name, deepcopy(lazy))
+        # a RandomDistribution draws from the script's generator (see __init__)
+        return self._evaluate(name, lazy)
 
     # -- IR ---------------------------------------------------------------------------------
     def _ir_parts(self, pop_index: dict, first_index: int) -> list[ir.ProjectionIR]:
