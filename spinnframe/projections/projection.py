@@ -187,8 +187,10 @@ class Projection(common.Projection):
             self._chunks = []
             connector.connect(self)
             pre, post, columns = self._collect_chunks()
-        self._pre = np.ascontiguousarray(pre, dtype=np.int64)
-        self._post = np.ascontiguousarray(post, dtype=np.int64)
+        # positions fit in 32 bits for any population spinnframe can hold: half the memory
+        index_type = np.int32 if max(self.pre.size, self.post.size) < 2 ** 31 else np.int64
+        self._pre = np.ascontiguousarray(pre, dtype=index_type)
+        self._post = np.ascontiguousarray(post, dtype=index_type)
         self._dynamics = dynamics_of(self.synapse_type)
         ps = None
         values = {}
