@@ -101,6 +101,11 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
         elif allowed is not None and value not in allowed:
             raise ValueError(f"setup(): {name}={value!r} is not supported; spinnframe "
                              f"supports {name} in {allowed}")
+    if selected:                # unknown recorder names: before anything is changed
+        from .plugins import get_manager
+        for name, _ in selected:
+            if name != "neo":
+                get_manager().recorder(name)
     if state.phase == "setup":
         _shutdown(write=False)
     state.clear()
@@ -118,9 +123,9 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
     try:
         for name, opts in selected:
             state.recording.add(name, opts)
-    except BaseException:
-        _shutdown(write=False)
-        state.phase = "ended"
+    except BaseException:      # a recorder refused its options: no simulation was set up
+        state.recording.close()
+        state.phase = "new"
         raise
     return 0
 

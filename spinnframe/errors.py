@@ -47,3 +47,8 @@ class RecordingError(pynn_errors.RecordingError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class RecorderError(SpinnframeError):
+    """A recorder plugin failed. The recorder was disabled when it failed; the run went on
+    to its end, so the network, the time and the other recorders are consistent."""

@@ -25,10 +25,30 @@ def render() -> str:
         out += [f"## `{name}{sig}`", "", inspect.cleandoc(func.__doc__ or ""), ""]
     out += ["# Descriptors", ""]
     for cls in (specs.NeuronModelSpec, specs.Parameter, specs.StateVariable, specs.Derived,
-                specs.BackendSpec):
+                specs.BackendSpec, specs.RecorderSpec):
         fields = ", ".join(f.name for f in cls.__attrs_attrs__)
         out += [f"## `{cls.__name__}({fields})`", "", inspect.cleandoc(cls.__doc__ or ""), ""]
+    out += _recorder_interface()
     return "\n".join(out).rstrip() + "\n"
+
+
+def _recorder_interface() -> list[str]:
+    """The objects a recorder's factory returns, and the events they receive."""
+    from .recording import api
+
+    out = ["# The recorder interface", "", "`spinnframe.recording.api`: "
+           + inspect.cleandoc(api.__doc__), ""]
+    cls = api.DataRecorder
+    out += [f"## `class {cls.__name__}`", "", inspect.cleandoc(cls.__doc__ or ""), ""]
+    for name, func in vars(cls).items():
+        if callable(func) and not name.startswith("_"):
+            out += [f"### `{name}{inspect.signature(func)}`", "",
+                    inspect.cleandoc(func.__doc__ or ""), ""]
+    for cls in (api.RunInfo, api.PopulationInfo, api.VariableInfo, api.SpikeChunk,
+                api.SampleChunk, api.SegmentInfo, api.RecorderContext):
+        fields = ", ".join(getattr(f, "alias", None) or f.name for f in cls.__attrs_attrs__)
+        out += [f"## `{cls.__name__}({fields})`", "", inspect.cleandoc(cls.__doc__ or ""), ""]
+    return out
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import pluggy
 
-from .specs import BackendSpec, CurrentSourceSpec, NeuronModelSpec, StructureSpec
+from .specs import (BackendSpec, CurrentSourceSpec, NeuronModelSpec, RecorderSpec,
+                    StructureSpec)
 
 hookspec = pluggy.HookspecMarker("spinnframe")
 
@@ -66,4 +67,32 @@ def spinnframe_structures() -> list[StructureSpec]:
     :class:`pyNN.space.BaseStructure`; users get it as ``sim.<name>`` and pass an instance
     to ``Population(..., structure=...)``. Positions it generates are used by
     ``Population.positions``, ``nearest`` and distance-dependent connectors and weights.
+    """
+
+
+@hookspec
+def spinnframe_recorders() -> list[RecorderSpec]:
+    """Return the recorders this plugin provides: destinations for recorded data that
+    receive it while the simulation runs.
+
+    A :class:`~spinnframe.specs.RecorderSpec` names the recorder (the name scripts select
+    it by: ``sim.setup(recorders={"name": {option: value}})`` or
+    ``sim.add_recorder("name", **options)``) and a factory. The factory is called once
+    per simulation as ``factory(context, **options)`` (``context``: a
+    :class:`~spinnframe.recording.api.RecorderContext` with the name, ``dt`` and the
+    setup options) and returns a :class:`~spinnframe.recording.api.DataRecorder`. Its
+    methods are called in this order: ``start_run(run)`` at each run (a ``RunInfo``: dt,
+    segment number, first step and length, and every population with its label, size,
+    first ID and what it records: spiking neurons, sampled variables with their indices,
+    interval and unit); then, as the backend produces it, ``spikes(chunk)`` (population,
+    neuron indices, times in ms) and ``samples(chunk)`` (population, variable, unit,
+    times, indices, a samples x neurons matrix of values) in chunks of at most 10 000
+    time steps, with ``flush(step, t)`` after each chunk; ``end_run(run)`` when the run
+    has finished; ``reset(segment)`` when ``reset()`` ends a segment; ``close()`` at
+    ``end()``. A recorder that writes each chunk out records runs of any length in
+    bounded memory (with ``setup(keep_in_memory=False)`` the core keeps nothing).
+    A recorder that raises is disabled with a warning, the run goes on to its end, and
+    then ``run()`` raises :class:`~spinnframe.errors.RecorderError`.
+    The bundled recorders are ``neo`` (the in-memory store behind ``get_data()`` and
+    ``write_data()``) and ``streaming`` (files written as the run goes).
     """

@@ -21,7 +21,8 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginError
-from .specs import BackendSpec, CurrentSourceSpec, NeuronModelSpec, StructureSpec
+from .specs import (BackendSpec, CurrentSourceSpec, NeuronModelSpec, RecorderSpec,
+                    StructureSpec)
 
 ENTRY_POINT_GROUP = "spinnframe"
 STRICT_ENV = "SPINNFRAME_STRICT_PLUGINS"
@@ -71,6 +72,7 @@ class PluginManager:
         self.backends: dict[str, Provided] = {}
         self.current_sources: dict[str, Provided] = {}
         self.structures: dict[str, Provided] = {}
+        self.recorders: dict[str, Provided] = {}
 
     # -- loading ----------------------------------------------------------------------
     def _iter_entry_points(self):
@@ -123,6 +125,7 @@ class PluginManager:
             ("spinnframe_current_sources", CurrentSourceSpec, self.current_sources,
              "current sources"),
             ("spinnframe_structures", StructureSpec, self.structures, "structures"),
+            ("spinnframe_recorders", RecorderSpec, self.recorders, "recorders"),
         )
         found = {label: [] for _, _, _, label in hooks}
         staged = []
@@ -171,6 +174,15 @@ class PluginManager:
             raise KeyError(f"no structure {name!r} is installed; installed: "
                            f"{', '.join(sorted(self.structures)) or 'none'}") from None
 
+    def recorder(self, name: str) -> RecorderSpec:
+        self.load()
+        try:
+            return self.recorders[name].spec
+        except KeyError:
+            raise PluginError(
+                f"recorder {name!r} is not installed; installed recorders: "
+                f"{', '.join(sorted(self.recorders)) or 'none'}") from None
+
     def backend(self, name: str) -> BackendSpec:
         self.load()
         try:
@@ -183,7 +195,8 @@ class PluginManager:
     def provider(self, kind: str, name: str) -> PluginInfo:
         self.load()
         registry = {"neuron_model": self.neuron_models, "backend": self.backends,
-                    "current_source": self.current_sources, "structure": self.structures}[kind]
+                    "current_source": self.current_sources, "structure": self.structures,
+                    "recorder": self.recorders}[kind]
         return self.plugins[registry[name].plugin]
 
 

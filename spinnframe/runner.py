@@ -10,7 +10,7 @@ from .errors import EngineError
 from .plugins import get_manager
 from .progress import Progress
 from .progress import enabled as progress_enabled
-from .recording.recorder import SignalChunk
+from .recording.hub import hub_for
 
 
 def _mix_seed(*parts: int) -> int:
@@ -69,19 +69,27 @@ def build_network(state) -> ir.Network:
 
 
 class _Sink:
-    """Routes data from the backend to the populations' recorders."""
+    """Where the backend delivers data while it runs (the DataSink of backend.py).
 
-    def __init__(self, state, network, progress=None):
+    Spikes and samples go to the simulation's recorders through the recording hub (the
+    bundled neo recorder among them keeps them in memory for get_data(), unless
+    setup(keep_in_memory=False)); plastic weights go to their projections, recorded
+    currents to their current sources. ``progress`` marks the end of a chunk: the
+    recorders are told that everything up to that step has been delivered.
+    """
+
+    def __init__(self, state, network, progress=None, hub=None, start_step=0):
         self.state = state
         self.network = network
         self.bar = progress
+        self.hub = hub if hub is not None else hub_for(state)
+        self.start_step = start_step
 
     def spikes(self, population, steps, indices):
-        self.state.populations[population].recorder.add_spikes(steps, indices)
+        self.hub.spikes(population, steps, indices)
 
     def samples(self, population, variable, first_step, interval, indices, values):
-        self.state.populations[population].recorder.add_samples(
-            variable, SignalChunk(first_step, interval, np.asarray(indices), values))
+        self.hub.samples(population, variable, first_step, interval, indices, values)
 
     def weights(self, projection, values):
         """Plastic weights of ProjectionIR number ``projection`` (in its order) after a run."""
@@ -92,23 +100,9 @@ class _Sink:
         self.state.current_sources[source]._add_record(first_step, values)
 
     def progress(self, done_steps, total_steps):
+        self.hub.flush(self.start_step + done_steps)
         if self.bar is not None:
             self.bar.update(done_steps)
-
-
-def _sample_now(state, network: ir.Network) -> None:
-    """Take the sample at the current step where the grid has one and nobody took it yet
-    (t = 0 after a reset, or right after record() / get_data(clear=True))."""
-    step = state.step
-    for p_ir in network.populations:
-        rec = state.populations[p_ir.index].recorder
-        for req in p_ir.samples:
-            if (step - req.origin) % req.interval or step < req.origin:
-                continue
-            if rec.last_sample_step(req.variable) == step or not len(req.indices):
-                continue
-            values = np.asarray(p_ir.state[req.variable][req.indices], dtype=float)[None, :]
-            rec.add_samples(req.variable, SignalChunk(step, req.interval, req.indices, values))
 
 
 def get_backend(state):
@@ -129,14 +123,20 @@ def run_until(state, tstop: float) -> None:
         return
     network = build_network(state)
     backend = get_backend(state)
-    _sample_now(state, network)
+    hub = hub_for(state)
+    start = state.step
+    hub.start_run(network, start, n_steps)
+    # the sample at the current step (t = 0 after a reset, a variable whose recording
+    # just started), where the sampling grid has one and a recorder lacks it
+    hub.sample_now(network)
     with state._run_lock:
         state._in_run = True
         try:
             bar = Progress(n_steps, "run", state.dt, "ms",
                            show=progress_enabled(state.options.get("progress")))
             try:
-                backend.run(network, state.step, n_steps, _Sink(state, network, bar))
+                backend.run(network, start, n_steps,
+                            _Sink(state, network, bar, hub, start))
             finally:
                 bar.close()
         except EngineError:
@@ -145,6 +145,8 @@ def run_until(state, tstop: float) -> None:
             state._in_run = False
     state.t = target * state.dt
     state.running = True
+    hub.end_run()
+    hub.raise_errors()        # a recorder failed during the run: say so now
 
 
 def reset(state) -> None:
@@ -162,6 +164,9 @@ def reset(state) -> None:
         prj._reset_plasticity()
     if state.backend is not None:
         state.backend.reset()
+    hub = hub_for(state)
+    hub.reset(state.segment_counter, state.t)
     state.t = 0.0
     state.running = False
     state.segment_counter += 1
+    hub.raise_errors()

@@ -245,6 +245,24 @@ class StructureSpec:
     description: str = ""
 
 
+@attrs.frozen
+class RecorderSpec:
+    """A recorder: a destination for recorded data, fed while the simulation runs.
+
+    ``factory(context, **options)`` is called once per simulation that selects the
+    recorder (``setup(recorders={name: options})`` or ``add_recorder(name, **options)``)
+    and returns an object with the methods of
+    :class:`spinnframe.recording.api.DataRecorder` (derive from it: every method is
+    optional there). ``context`` is a :class:`spinnframe.recording.api.RecorderContext`;
+    ``options`` are the keywords the script gave, and a factory that does not accept them
+    is reported to the script naming the recorder.
+    """
+
+    name: str = attrs.field(validator=_identifier)
+    factory: Callable[..., Any]
+    description: str = ""
+
+
 def below(low: str, high: str) -> Callable[[dict], None]:
     """A ``validate`` rule: parameter ``low`` must be smaller than ``high`` in every cell
     (e.g. ``below("v_reset", "v_thresh")``, as NEST requires)."""

@@ -198,7 +198,7 @@ def test_current_source_and_structure_hooks_register(monkeypatch, tmp_path):
     assert mgr.structure("MyLine").cls.__name__ == "MyLine"
     assert mgr.plugins["extra"].provides == {
         "neuron models": (), "backends": (), "current sources": ("MyDC",),
-        "structures": ("MyLine",)}
+        "structures": ("MyLine",), "recorders": ()}
     with pytest.raises(KeyError, match="no structure 'Nope'.*MyLine"):
         mgr.structure("Nope")
     dup = PluginManager([ep("extra", "sf_extra_hooks"), ep("extra2", "sf_extra_hooks2")])

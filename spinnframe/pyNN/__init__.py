@@ -21,8 +21,8 @@ from pyNN.common.procedural_api import initialize  # noqa: F401
 
 from .. import simulator as _simulator
 from ..control import (  # noqa: F401
-    end, get_current_time, get_max_delay, get_min_delay, get_time_step, num_processes,
-    rank, reset, run, run_for, run_until, setup)
+    add_recorder, end, get_current_time, get_max_delay, get_min_delay, get_time_step,
+    num_processes, rank, reset, run, run_for, run_until, setup)
 from ..errors import (  # noqa: F401
     SimulatorNotSetupException, SimulatorRunningException, SimulatorShutdownException)
 from ..populations import Assembly, Population, PopulationView  # noqa: F401

@@ -6,6 +6,11 @@ and assembles them on request. PyNN's Recorder turns them into neo Segments with
 conventions (one Segment per reset, SpikeTrains annotated with source ids, AnalogSignals
 with units and channel_index).
 
+The chunks arrive through the bundled neo recorder (plugin spinnframe-neo-recorder), one
+of the simulation's recorders (see :mod:`spinnframe.recording.hub`); with
+``setup(keep_in_memory=False)`` it is not attached, nothing is kept here, and reading the
+data raises a RecordingError that says where the data went.
+
 Segments of earlier runs (before a reset) are kept as neo objects in PyNN's cache. Every
 ``get`` hands out new neo objects (sharing the data arrays, not the metadata), cut to the
 cells asked for, so that callers (views, assemblies, users) may annotate, merge or
@@ -13,12 +18,15 @@ re-index them without changing what later calls return.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import attrs
 import neo
 import numpy as np
 from pyNN import recording
 
 from .. import simulator
+from ..errors import RecordingError
 
 
 @attrs.define
@@ -99,6 +107,37 @@ class Recorder(recording.Recorder):
         self.store = SegmentStore()
 
     # -- data out, for PyNN's Recorder -------------------------------------------------------
+    def _check_in_memory(self) -> None:
+        """Raise if the data is not (all) in memory, saying where it went."""
+        hub = getattr(self._simulator.state, "recording", None)
+        problem = hub.memory_problem() if hub is not None else None
+        if problem:
+            raise RecordingError(
+                f"the recorded data of population {self.population.label!r} cannot be read "
+                f"with get_data(), write_data(), get_spike_counts() or spinnaker_get_data(): "
+                f"{problem}.")
+
+    def store_to_cache(self, annotations=None):
+        """reset(): keep the segment that ends as a neo Segment (nothing to keep when the
+        data is not kept in memory)."""
+        hub = getattr(self._simulator.state, "recording", None)
+        if hub is not None and not hub.keep_in_memory:
+            self.clear_flag = False
+            self._recording_start_time = 0.0 * self._recording_start_time.units
+            return
+        super().store_to_cache(annotations)
+
+    def write(self, variables, file=None, gather=False, filter_ids=None, clear=False,
+              annotations=None, locations=None):
+        """write_data(): as PyNN's, and NWB files get the session start time NWB requires
+        (when the data was written, unless ``annotations`` give one)."""
+        io = recording.get_io(file) if isinstance(file, str) else (file or self.file)
+        if isinstance(io, neo.io.NWBIO):
+            annotations = {"session_start_time": datetime.now().astimezone(),
+                           **(annotations or {})}
+        return super().write(variables, io, gather, filter_ids, clear, annotations,
+                             locations)
+
     def _first_id(self) -> int:
         return int(self.population.first_id)
 
@@ -113,6 +152,7 @@ class Recorder(recording.Recorder):
 
     def _local_count(self, variable, filter_ids):
         """Spike counts of the recorded cells (among ``filter_ids``), keyed by ID."""
+        self._check_in_memory()
         index, _ = self.store.spikes()
         counts = np.bincount(index, minlength=self.population.size)
         first = self._first_id()
@@ -127,6 +167,7 @@ class Recorder(recording.Recorder):
         only its cells from runs before a reset) and are handed out as copies; before the
         first run the Block holds one empty Segment rather than none.
         """
+        self._check_in_memory()
         wanted = "all" if variables == "all" else self._localize_variables(variables,
                                                                             locations)
         segments = [_select(seg, wanted, filter_ids) for seg in self.cache]
@@ -180,6 +221,7 @@ class Recorder(recording.Recorder):
 
     # -- plain numpy (spinnaker_get_data) ----------------------------------------------------
     def numpy_data(self, variable: str, indices: np.ndarray, as_matrix: bool) -> np.ndarray:
+        self._check_in_memory()
         dt = self._simulator.state.dt
         indices = np.asarray(indices, dtype=np.int64)
         if variable == "spikes":
