@@ -18,16 +18,16 @@ def v_trace(numerics, i_offset, t_stop=200.0, **cell):
 
 
 def test_increments_below_the_resolution_are_lost():
-    """A current so small that v changes by less than 2^-15 mV per step: in double
-    precision v creeps up; at s16.15 each step's change rounds away and v never moves,
-    a known effect on SpiNNaker."""
+    """A current so small that v changes by less than half of 2^-15 mV per step: in double
+    precision v creeps up; at s16.15 (rounded to nearest) each step's change rounds away and
+    v never moves, the kind of effect seen on SpiNNaker."""
     cell = dict(tau_m=1000.0, cm=1.0, v_rest=-65.0, v_thresh=-50.0)
-    per_step = 2e-4 * 0.1 / 1.0                     # i * dt / cm = 2e-5 mV < 2^-15 mV
-    assert per_step < 2 ** -15
-    double = v_trace("double", 2e-4, **cell)
-    fixed = v_trace("fixed", 2e-4, **cell)
+    per_step = 1e-4 * 0.1 / 1.0                     # i * dt / cm = 1e-5 mV < 2^-16 mV
+    assert per_step < 2 ** -16
+    double = v_trace("double", 1e-4, **cell)
+    fixed = v_trace("fixed", 1e-4, **cell)
     # the exact passive response: R I (1 - exp(-t / tau_m)), R = tau_m / cm
-    assert double[-1] - double[0] == pytest.approx(2e-4 * 1000.0 * (1 - np.exp(-0.2)),
+    assert double[-1] - double[0] == pytest.approx(1e-4 * 1000.0 * (1 - np.exp(-0.2)),
                                                    rel=1e-9)
     assert (fixed == -65.0).all()
 

@@ -163,7 +163,7 @@ def test_hooks_are_called_through_pluggy():
     models = [s.name for specs in mgr.pm.hook.spinnframe_neuron_models() for s in specs]
     backends = [s.name for specs in mgr.pm.hook.spinnframe_backends() for s in specs]
     assert {"IF_curr_exp", "SpikeSourceArray", "SpikeSourcePoisson"} <= set(models)
-    assert backends == ["host"]
+    assert "host" in backends and len(backends) == len(set(backends))
 
 
 EXTRA_HOOKS = textwrap.dedent("""
