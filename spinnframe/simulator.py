@@ -56,6 +56,7 @@ class State(common.control.BaseState):
         self.projections: list = []
         self.current_sources: list = []
         self.ir_owners: list = []          # ProjectionIR index -> Projection
+        self.recording = None               # the recorder hub of this simulation
         self.recorders = set()
         self.write_on_end = []
         self.id_counter = 0
