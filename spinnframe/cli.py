@@ -547,16 +547,23 @@ def _doctor(args) -> int:
             report(False, "host engine", f"{type(exc).__name__}: {exc}")
     else:
         report(False, "host backend", "spinnframe-host is not installed")
+    try:
+        from spinnframe_spinnaker.doctor import check_board, check_installation
+    except ImportError:
+        check_board = check_installation = None
+    if check_installation is not None:
+        info = check_installation()
+        report("error" not in info, "spinnaker backend",
+               info.get("error") or f"sPyNNaker {info.get('spynnaker')}, spinnman "
+                                    f"{info.get('spinnman')}")
     if args.board:
-        try:
-            from spinnframe_spinnaker.doctor import check_board
-        except ImportError:
+        if check_board is None:
             report(False, f"SpiNNaker board {args.board}",
                    "the spinnaker backend plugin (spinnframe-spinnaker) is not installed")
         else:
             try:
                 details = check_board(args.board, timeout_s=args.timeout)
-                report(True, f"SpiNNaker board {args.board}", str(details))
+                report(True, f"SpiNNaker board {args.board}", details.describe())
             except Exception as exc:
                 report(False, f"SpiNNaker board {args.board}", str(exc))
     print("all checks passed" if not problems else f"{problems} check(s) failed")

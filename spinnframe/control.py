@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 import numbers
 import warnings
 
@@ -75,10 +76,24 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or \
             not 0 <= seed <= _MAX_SEED:
         raise ValueError(f"rng_seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
-    backend = extra_params.pop("backend", "host")
+    backend = extra_params.pop("backend", None) or os.environ.get("SPINNFRAME_BACKEND") or "host"
     if not isinstance(backend, str):
         raise ValueError(f"backend must be a backend name such as 'host', got {backend!r}")
     options = {}
+    # a keyword named after an installed backend carries that backend's options, e.g.
+    # setup(backend="spinnaker", spinnaker={"virtual_board": True})
+    backend_keywords = [k for k in list(extra_params) if k not in _IGNORED and k not in _OWN]
+    if backend_keywords:
+        from .plugins import get_manager
+        mgr = get_manager()
+        mgr.load()
+        for name in backend_keywords:
+            if name in mgr.backends:
+                value = extra_params.pop(name)
+                if not isinstance(value, dict):
+                    raise ValueError(f"setup(): {name}= takes a dict of options for the "
+                                     f"{name!r} backend, got {value!r}")
+                options[name] = dict(value)
     if "cache_dir" in extra_params:
         options["cache_dir"] = str(extra_params.pop("cache_dir"))
     if "numerics" in extra_params:

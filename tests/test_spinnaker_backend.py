@@ -200,11 +200,9 @@ def test_a_run_never_writes_a_spynnaker_cfg_template_into_home(virtual):
 @needs_spynnaker
 def test_setup_keyword_chooses_a_virtual_board(home):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")     # the core may not know the keyword yet
+        warnings.simplefilter("error")      # the keyword is the backend's, not unknown
         sim.setup(timestep=1.0, backend="spinnaker", spinnaker={"virtual_board": True})
-    if "spinnaker" not in state.options:
-        pytest.skip("spinnframe's setup() does not yet pass spinnaker={...} to the backend "
-                    "(core change requested); the environment variable works")
+    assert state.options["spinnaker"] == {"virtual_board": True}
     sim.Population(4, sim.IF_curr_exp(), label="cells")
     sim.run(1.0)
     assert mapping().virtual
@@ -797,3 +795,18 @@ def test_check_board_reads_the_details_of_a_board_that_answers():
     assert info.ethernet_address == "127.0.0.1" and info.boot_chip == (0, 0)
     assert "8 x 8 chips" in info.describe()
     assert check_installation()["spynnaker"].startswith("1!7.4")
+
+
+def test_backend_chosen_by_environment(monkeypatch):
+    monkeypatch.setenv("SPINNFRAME_BACKEND", "spinnaker")
+    sim.setup(timestep=1.0)
+    try:
+        assert state.backend_name == "spinnaker"
+    finally:
+        sim.end()
+    monkeypatch.delenv("SPINNFRAME_BACKEND")
+    sim.setup(timestep=1.0)
+    try:
+        assert state.backend_name == "host"
+    finally:
+        sim.end()
