@@ -637,3 +637,49 @@ void sf_engine_take_spikes(sf_engine *e, uint32_t pop, uint64_t *steps, uint32_t
 uint64_t sf_engine_total_spikes(const sf_engine *e, uint32_t pop) {
     return pop < e->n_pops ? e->pops[pop].total : 0;
 }
+
+/* ---- building rows ------------------------------------------------------------------ */
+
+static inline int64_t idx_at(const void *a, int index64, uint64_t k) {
+    return index64 ? ((const int64_t *)a)[k] : (int64_t)((const int32_t *)a)[k];
+}
+
+uint64_t sf_count_targets(uint64_t n_syn, const void *post, int index64, uint32_t post_lo,
+                          uint32_t post_hi) {
+    uint64_t n = 0;
+    for (uint64_t k = 0; k < n_syn; k++) {
+        const int64_t j = idx_at(post, index64, k);
+        n += (j >= post_lo && j < post_hi);
+    }
+    return n;
+}
+
+uint64_t sf_pack_rows(uint64_t n_syn, const void *pre, const void *post, int index64,
+                      const double *delay_ms, const double *weight,
+                      const uint16_t *weight_idx, double dt, uint32_t n_pre, uint32_t post_lo,
+                      uint32_t post_hi, uint64_t *row_ptr, uint32_t *post_out,
+                      uint16_t *delay_out, float *weight_out, uint16_t *weight_idx_out,
+                      uint64_t *order_out) {
+    memset(row_ptr, 0, ((size_t)n_pre + 1) * sizeof(uint64_t));
+    for (uint64_t k = 0; k < n_syn; k++) {              /* count per row */
+        const int64_t j = idx_at(post, index64, k);
+        if (j >= post_lo && j < post_hi) row_ptr[idx_at(pre, index64, k) + 1]++;
+    }
+    for (uint32_t i = 0; i < n_pre; i++) row_ptr[i + 1] += row_ptr[i];
+    uint64_t *fill = malloc(((size_t)n_pre + 1) * sizeof(uint64_t));
+    if (!fill) return UINT64_MAX;
+    memcpy(fill, row_ptr, ((size_t)n_pre + 1) * sizeof(uint64_t));
+    for (uint64_t k = 0; k < n_syn; k++) {              /* place, stable within a row */
+        const int64_t j = idx_at(post, index64, k);
+        if (j < post_lo || j >= post_hi) continue;
+        const uint64_t at = fill[idx_at(pre, index64, k)]++;
+        post_out[at] = (uint32_t)j;
+        double steps = floor(delay_ms[k] / dt + 0.5);
+        delay_out[at] = (uint16_t)(steps < 1.0 ? 1.0 : steps);
+        if (weight_idx) weight_idx_out[at] = weight_idx[k];
+        else weight_out[at] = (float)weight[k];
+        if (order_out) order_out[at] = k;
+    }
+    free(fill);
+    return row_ptr[n_pre];
+}

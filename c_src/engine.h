@@ -152,6 +152,23 @@ SF_API int sf_engine_set_archive(sf_engine *e, uint32_t pop, double tau_minus,
                                  const uint32_t *n_incoming);
 /* Sampling requests for the next run call; the array stays owned by the caller. */
 SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_samples);
+/* Build the rows of one block from connection arrays in one pass (a counting sort by
+ * presynaptic neuron that keeps the original order within a row): the synapses whose
+ * target lies in [post_lo, post_hi). pre/post are int32 (or int64 when index64 != 0).
+ * Writes row_ptr (n_pre + 1), post_out, delay_out (steps: floor(delay / dt + 0.5), at least
+ * 1) and either weight_out (float) or, when weight_idx is given, weight_idx_out (uint16),
+ * and the original position of every synapse to order_out when it is not NULL.
+ * Returns the number of synapses written. */
+SF_API uint64_t sf_pack_rows(uint64_t n_syn, const void *pre, const void *post, int index64,
+                             const double *delay_ms, const double *weight,
+                             const uint16_t *weight_idx, double dt, uint32_t n_pre,
+                             uint32_t post_lo, uint32_t post_hi, uint64_t *row_ptr,
+                             uint32_t *post_out, uint16_t *delay_out, float *weight_out,
+                             uint16_t *weight_idx_out, uint64_t *order_out);
+/* How many synapses target [post_lo, post_hi) (to size the arrays for sf_pack_rows). */
+SF_API uint64_t sf_count_targets(uint64_t n_syn, const void *post, int index64,
+                                 uint32_t post_lo, uint32_t post_hi);
+
 /* Current sources for the next run call (caller-owned array, kept until the next call). */
 SF_API int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sources);
 /* Advance n_steps time steps. Returns 0 on success, a negative error code otherwise. */

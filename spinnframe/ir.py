@@ -67,7 +67,8 @@ class ProjectionIR:
     dynamics_per_connection: dict = attrs.field(factory=dict)
     #: initial values of synaptic state variables (e.g. Tsodyks-Markram u), per connection
     initial: dict = attrs.field(factory=dict)
-    #: position of each connection in its Projection (to return plastic weights)
+    #: position of each connection in its Projection (to return plastic weights); None when
+    #: the ProjectionIR holds all of the Projection's connections, in order
     connection_index: np.ndarray | None = None
 
 

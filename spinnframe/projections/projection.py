@@ -311,9 +311,13 @@ class Projection(common.Projection):
             self._version += 1
             self._ir_cache = None
 
-    def _update_weights(self, connection_index: np.ndarray, weights: np.ndarray) -> None:
-        """Plastic weights after a run, from the backend (does not count as a change)."""
-        self._weight[connection_index] = weights
+    def _update_weights(self, connection_index, weights: np.ndarray) -> None:
+        """Plastic weights after a run, from the backend (does not count as a change);
+        ``connection_index`` None means every connection, in order."""
+        if connection_index is None:
+            self._weight[:] = weights
+        else:
+            self._weight[connection_index] = weights
         self._ir_cache = None
 
     # -- building ---------------------------------------------------------------------------
@@ -684,6 +688,6 @@ class Projection(common.Projection):
                 dynamics_per_connection={k: v[sel] for k, v in self._dyn.items()
                                          if len(v) and not np.all(v == v[0])},
                 initial={k: v[sel] for k, v in self._initial_state.items()},
-                connection_index=np.arange(len(self))[sel]))
+                connection_index=None if isinstance(sel, slice) else np.flatnonzero(sel)))
         self._ir_cache = (first_index, parts)
         return parts

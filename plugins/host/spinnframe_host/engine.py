@@ -148,6 +148,14 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_resize_slots.argtypes = [C.c_void_p, C.c_uint32]
         lib.sf_engine_set_sources.argtypes = [C.c_void_p, C.c_void_p, C.c_uint32]
         lib.sf_engine_set_archive.argtypes = [C.c_void_p, C.c_uint32, C.c_double, C.c_void_p]
+        lib.sf_count_targets.restype = C.c_uint64
+        lib.sf_count_targets.argtypes = [C.c_uint64, C.c_void_p, C.c_int, C.c_uint32,
+                                         C.c_uint32]
+        lib.sf_pack_rows.restype = C.c_uint64
+        lib.sf_pack_rows.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p,
+                                     C.c_void_p, C.c_void_p, C.c_double, C.c_uint32,
+                                     C.c_uint32, C.c_uint32, C.c_void_p, C.c_void_p,
+                                     C.c_void_p, C.c_void_p, C.c_void_p, C.c_void_p]
         lib.sf_engine_slots.restype = C.c_uint32
         lib.sf_engine_slots.argtypes = [C.c_void_p]
         lib.sf_engine_threads.restype = C.c_uint32
@@ -289,9 +297,9 @@ def weight_format(weights: np.ndarray):
     lo, hi = weights.min(), weights.max()
     if lo == hi:                                   # homogeneous: no sort needed
         return np.array([lo], dtype=np.float64), np.zeros(len(weights), np.uint16)
-    if len(weights) > 4 * WEIGHT_TABLE_MAX:        # random weights: a sample decides cheaply
-        sample = weights[:: len(weights) // (2 * WEIGHT_TABLE_MAX)]
-        if len(np.unique(sample)) > WEIGHT_TABLE_MAX // 2:
+    if len(weights) > WEIGHT_TABLE_MAX:            # random weights: a sample decides cheaply
+        sample = weights[:: max(1, len(weights) // 4096)][:4096]
+        if len(np.unique(sample)) > len(sample) // 2:
             return None, None
     table, index = np.unique(weights, return_inverse=True)
     if len(table) <= WEIGHT_TABLE_MAX:
@@ -299,26 +307,37 @@ def weight_format(weights: np.ndarray):
     return None, None
 
 
-def pack_block(p_ir, n_pre: int, dt: float, keep=None, table=None, index=None):
-    """CSR rows for (a subset ``keep`` of) one ProjectionIR:
-    (row_ptr, post_index, delay_steps, (float32 weights | None, weight index | None, table))."""
-    sel = np.arange(len(p_ir.pre_index)) if keep is None else np.flatnonzero(keep)
-    pre_sel = p_ir.pre_index[sel]
-    if len(pre_sel) < 2 or (pre_sel[1:] >= pre_sel[:-1]).all():
-        order = sel                                # already by presynaptic neuron
-    else:
-        order = sel[np.argsort(pre_sel, kind="stable")]
-    counts = np.bincount(p_ir.pre_index[order], minlength=n_pre)
-    row_ptr = np.zeros(n_pre + 1, np.uint64)
-    np.cumsum(counts, out=row_ptr[1:])
-    post = np.ascontiguousarray(p_ir.post_index[order], dtype=np.uint32)
-    steps = np.floor(p_ir.delay[order] / dt + 0.5)
-    delay = np.ascontiguousarray(np.maximum(steps, 1), dtype=np.uint16)
-    if table is None:
-        weights = (np.ascontiguousarray(p_ir.weight[order], dtype=np.float32), None, None)
-    else:
-        weights = (None, np.ascontiguousarray(index[order]), table)
-    return row_ptr, post, delay, weights, order
+def pack_block(lib, p_ir, n_pre: int, dt: float, post_lo: int, post_hi: int, table=None,
+               index=None, want_order: bool = False):
+    """CSR rows of the synapses of one ProjectionIR whose targets lie in [post_lo, post_hi),
+    built in C in one pass (engine.c: sf_pack_rows): (row_ptr, post_index, delay_steps,
+    (float32 weights | None, uint16 weight index | None, weight table | None), order) where
+    ``order`` gives each synapse's position in the ProjectionIR (None unless asked)."""
+    pre = p_ir.pre_index
+    post = p_ir.post_index
+    if pre.dtype != post.dtype or pre.dtype not in (np.int32, np.int64):
+        pre, post = pre.astype(np.int64), post.astype(np.int64)
+    pre, post = np.ascontiguousarray(pre), np.ascontiguousarray(post)
+    index64 = int(pre.dtype == np.int64)
+    delay = np.ascontiguousarray(p_ir.delay, dtype=np.float64)
+    weight = np.ascontiguousarray(p_ir.weight, dtype=np.float64)
+    total = len(pre)
+    n = total if (post_lo == 0 and total and post.max() < post_hi) else \
+        lib.sf_count_targets(total, _ptr(post), index64, post_lo, post_hi)
+    row_ptr = np.empty(n_pre + 1, np.uint64)
+    post_out = np.empty(n, np.uint32)
+    delay_out = np.empty(n, np.uint16)
+    w_out = np.empty(n, np.float32) if table is None else None
+    widx_out = np.empty(n, np.uint16) if table is not None else None
+    order = np.empty(n, np.uint64) if want_order else None
+    got = lib.sf_pack_rows(total, _ptr(pre), _ptr(post), index64, _ptr(delay), _ptr(weight),
+                           _ptr(index), dt, n_pre, post_lo, post_hi, _ptr(row_ptr),
+                           _ptr(post_out), _ptr(delay_out), _ptr(w_out), _ptr(widx_out),
+                           _ptr(order))
+    if got != n:
+        raise MemoryError(f"could not build the synaptic rows of projection {p_ir.label!r}")
+    weights = (w_out, None, None) if table is None else (None, widx_out, table)
+    return row_ptr, post_out, delay_out, weights, order
 
 
 # --------------------------------------------------------------------------------------
@@ -429,10 +448,9 @@ class HostBackend:
         dyn = self._dyn_params(b, prj, net) if kind else None
         self.plastic[b] = []
         for t in range(T):
-            keep = None if T == 1 else (prj.post_index >= bounds[t]) & (
-                prj.post_index < bounds[t + 1])
             row_ptr, post, delay, (weight, w_index, w_table), order = pack_block(
-                prj, n_pre, net.dt, keep, table, index)
+                self.lib, prj, n_pre, net.dt, bounds[t], bounds[t + 1], table, index,
+                want_order=bool(kind))
             self.keep.extend([row_ptr, post, delay, weight, w_index, w_table])
             desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, t, _ptr(row_ptr),
                              _ptr(post), _ptr(delay), _ptr(weight), _ptr(w_index),
@@ -488,7 +506,8 @@ class HostBackend:
             out["s0"] = np.zeros(n)                     # Kplus
             out["s1"] = np.zeros(n)                     # t_last
         elif prj.synapse == "stochastic":
-            out["syn_id"] = np.ascontiguousarray(prj.connection_index[order], dtype=np.uint64)
+            ids = order if prj.connection_index is None else prj.connection_index[order]
+            out["syn_id"] = np.ascontiguousarray(ids, dtype=np.uint64)
         # parameters that differ between synapses go per synapse (engine.h: q0 q1 q2)
         slots = {"tsodyks": ("U", "tau_rec", "tau_facil"), "stochastic": ("p",)}
         for q, name in zip(("q0", "q1", "q2"), slots.get(prj.synapse, ())):
