@@ -644,42 +644,64 @@ static inline int64_t idx_at(const void *a, int index64, uint64_t k) {
     return index64 ? ((const int64_t *)a)[k] : (int64_t)((const int32_t *)a)[k];
 }
 
-uint64_t sf_count_targets(uint64_t n_syn, const void *post, int index64, uint32_t post_lo,
-                          uint32_t post_hi) {
-    uint64_t n = 0;
-    for (uint64_t k = 0; k < n_syn; k++) {
-        const int64_t j = idx_at(post, index64, k);
-        n += (j >= post_lo && j < post_hi);
+/* Both passes run one OpenMP thread per block: each scans every synapse and keeps those of
+ * its own target range, so the wall time is that of one scan whatever the block count. */
+uint64_t sf_split_count(uint64_t n_syn, const void *pre, const void *post, int index64,
+                        uint32_t n_pre, uint32_t n_blocks, const uint32_t *bounds,
+                        uint64_t *const *row_ptr, uint64_t *totals) {
+#pragma omp parallel for num_threads(n_blocks) schedule(static, 1)
+    for (uint32_t t = 0; t < n_blocks; t++) {
+        uint64_t *rp = row_ptr[t];
+        const int64_t lo = bounds[t], hi = bounds[t + 1];
+        memset(rp, 0, ((size_t)n_pre + 1) * sizeof(uint64_t));
+        if (lo < hi) {
+            for (uint64_t k = 0; k < n_syn; k++) {      /* count per row */
+                const int64_t j = idx_at(post, index64, k);
+                if (j >= lo && j < hi) rp[idx_at(pre, index64, k) + 1]++;
+            }
+            for (uint32_t i = 0; i < n_pre; i++) rp[i + 1] += rp[i];
+        }
+        totals[t] = rp[n_pre];
     }
-    return n;
+    uint64_t all = 0;
+    for (uint32_t t = 0; t < n_blocks; t++) all += totals[t];
+    return all;
 }
 
-uint64_t sf_pack_rows(uint64_t n_syn, const void *pre, const void *post, int index64,
-                      const double *delay_ms, const double *weight,
-                      const uint16_t *weight_idx, double dt, uint32_t n_pre, uint32_t post_lo,
-                      uint32_t post_hi, uint64_t *row_ptr, uint32_t *post_out,
-                      uint16_t *delay_out, float *weight_out, uint16_t *weight_idx_out,
-                      uint64_t *order_out) {
-    memset(row_ptr, 0, ((size_t)n_pre + 1) * sizeof(uint64_t));
-    for (uint64_t k = 0; k < n_syn; k++) {              /* count per row */
-        const int64_t j = idx_at(post, index64, k);
-        if (j >= post_lo && j < post_hi) row_ptr[idx_at(pre, index64, k) + 1]++;
+uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post, int index64,
+                        const double *delay_ms, const double *weight,
+                        const uint16_t *weight_idx, double dt, uint32_t n_pre,
+                        uint32_t n_blocks, const uint32_t *bounds,
+                        uint64_t *const *row_ptr, uint32_t *const *post_out,
+                        uint16_t *const *delay_out, float *const *weight_out,
+                        uint16_t *const *weight_idx_out, uint64_t *const *order_out) {
+    uint64_t placed = 0;
+    int failed = 0;
+#pragma omp parallel for num_threads(n_blocks) schedule(static, 1) reduction(+:placed, failed)
+    for (uint32_t t = 0; t < n_blocks; t++) {
+        const int64_t lo = bounds[t], hi = bounds[t + 1];
+        if (lo >= hi) continue;
+        uint64_t *fill = malloc(((size_t)n_pre + 1) * sizeof(uint64_t));
+        if (!fill) {
+            failed++;
+            continue;
+        }
+        memcpy(fill, row_ptr[t], ((size_t)n_pre + 1) * sizeof(uint64_t));
+        uint32_t *po = post_out[t];
+        uint16_t *dl = delay_out[t];
+        for (uint64_t k = 0; k < n_syn; k++) {          /* place, stable within a row */
+            const int64_t j = idx_at(post, index64, k);
+            if (j < lo || j >= hi) continue;
+            const uint64_t at = fill[idx_at(pre, index64, k)]++;
+            po[at] = (uint32_t)j;
+            const double steps = floor(delay_ms[k] / dt + 0.5);
+            dl[at] = (uint16_t)(steps < 1.0 ? 1.0 : steps);
+            if (weight_idx) weight_idx_out[t][at] = weight_idx[k];
+            else weight_out[t][at] = (float)weight[k];
+            if (order_out) order_out[t][at] = k;
+            placed++;
+        }
+        free(fill);
     }
-    for (uint32_t i = 0; i < n_pre; i++) row_ptr[i + 1] += row_ptr[i];
-    uint64_t *fill = malloc(((size_t)n_pre + 1) * sizeof(uint64_t));
-    if (!fill) return UINT64_MAX;
-    memcpy(fill, row_ptr, ((size_t)n_pre + 1) * sizeof(uint64_t));
-    for (uint64_t k = 0; k < n_syn; k++) {              /* place, stable within a row */
-        const int64_t j = idx_at(post, index64, k);
-        if (j < post_lo || j >= post_hi) continue;
-        const uint64_t at = fill[idx_at(pre, index64, k)]++;
-        post_out[at] = (uint32_t)j;
-        double steps = floor(delay_ms[k] / dt + 0.5);
-        delay_out[at] = (uint16_t)(steps < 1.0 ? 1.0 : steps);
-        if (weight_idx) weight_idx_out[at] = weight_idx[k];
-        else weight_out[at] = (float)weight[k];
-        if (order_out) order_out[at] = k;
-    }
-    free(fill);
-    return row_ptr[n_pre];
+    return failed ? UINT64_MAX : placed;
 }

@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 1u
+#define SF_ENGINE_ABI_VERSION 2u
 
 typedef void (*sf_update_fn)(sf_population_view *pv, uint32_t begin, uint32_t end,
                              const sf_context *ctx, uint32_t *spikes, uint32_t *counts,
@@ -152,22 +152,29 @@ SF_API int sf_engine_set_archive(sf_engine *e, uint32_t pop, double tau_minus,
                                  const uint32_t *n_incoming);
 /* Sampling requests for the next run call; the array stays owned by the caller. */
 SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_samples);
-/* Build the rows of one block from connection arrays in one pass (a counting sort by
- * presynaptic neuron that keeps the original order within a row): the synapses whose
- * target lies in [post_lo, post_hi). pre/post are int32 (or int64 when index64 != 0).
- * Writes row_ptr (n_pre + 1), post_out, delay_out (steps: floor(delay / dt + 0.5), at least
- * 1) and either weight_out (float) or, when weight_idx is given, weight_idx_out (uint16),
- * and the original position of every synapse to order_out when it is not NULL.
- * Returns the number of synapses written. */
-SF_API uint64_t sf_pack_rows(uint64_t n_syn, const void *pre, const void *post, int index64,
-                             const double *delay_ms, const double *weight,
-                             const uint16_t *weight_idx, double dt, uint32_t n_pre,
-                             uint32_t post_lo, uint32_t post_hi, uint64_t *row_ptr,
-                             uint32_t *post_out, uint16_t *delay_out, float *weight_out,
-                             uint16_t *weight_idx_out, uint64_t *order_out);
-/* How many synapses target [post_lo, post_hi) (to size the arrays for sf_pack_rows). */
-SF_API uint64_t sf_count_targets(uint64_t n_syn, const void *post, int index64,
-                                 uint32_t post_lo, uint32_t post_hi);
+/* Build the rows of the blocks of one projection from its connection arrays in two passes,
+ * each running one OpenMP thread per block
+ * (a counting sort by presynaptic neuron that keeps the original order within a row).
+ * Block t holds the synapses whose target lies in [bounds[t], bounds[t + 1]) (bounds has
+ * n_blocks + 1 non-decreasing entries; targets outside [bounds[0], bounds[n_blocks]) are
+ * left out). pre/post are int32 (or int64 when index64 != 0).
+ * sf_split_count fills each block's row_ptr (n_pre + 1 entries) and its synapse count
+ * totals[t], and returns the sum; the caller then sizes the outputs, and sf_split_place
+ * writes post_out, delay_out (steps: floor(delay / dt + 0.5), at least 1) and either
+ * weight_out (float) or, when weight_idx is given, weight_idx_out (uint16), and the
+ * original position of every synapse to order_out when it is not NULL (each an array of
+ * n_blocks pointers). sf_split_place returns the number of synapses written (UINT64_MAX
+ * when out of memory). */
+SF_API uint64_t sf_split_count(uint64_t n_syn, const void *pre, const void *post, int index64,
+                               uint32_t n_pre, uint32_t n_blocks, const uint32_t *bounds,
+                               uint64_t *const *row_ptr, uint64_t *totals);
+SF_API uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post, int index64,
+                               const double *delay_ms, const double *weight,
+                               const uint16_t *weight_idx, double dt, uint32_t n_pre,
+                               uint32_t n_blocks, const uint32_t *bounds,
+                               uint64_t *const *row_ptr, uint32_t *const *post_out,
+                               uint16_t *const *delay_out, float *const *weight_out,
+                               uint16_t *const *weight_idx_out, uint64_t *const *order_out);
 
 /* Current sources for the next run call (caller-owned array, kept until the next call). */
 SF_API int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sources);

@@ -23,7 +23,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 1
+ENGINE_ABI = 2
 #: Delays are stored per synapse as uint16 time steps.
 MAX_DELAY_STEPS = 65535
 #: Largest number of steps per engine call: bounds recording buffers, keeps Ctrl-C and
@@ -148,14 +148,13 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_resize_slots.argtypes = [C.c_void_p, C.c_uint32]
         lib.sf_engine_set_sources.argtypes = [C.c_void_p, C.c_void_p, C.c_uint32]
         lib.sf_engine_set_archive.argtypes = [C.c_void_p, C.c_uint32, C.c_double, C.c_void_p]
-        lib.sf_count_targets.restype = C.c_uint64
-        lib.sf_count_targets.argtypes = [C.c_uint64, C.c_void_p, C.c_int, C.c_uint32,
-                                         C.c_uint32]
-        lib.sf_pack_rows.restype = C.c_uint64
-        lib.sf_pack_rows.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p,
-                                     C.c_void_p, C.c_void_p, C.c_double, C.c_uint32,
-                                     C.c_uint32, C.c_uint32, C.c_void_p, C.c_void_p,
-                                     C.c_void_p, C.c_void_p, C.c_void_p, C.c_void_p]
+        lib.sf_split_count.restype = C.c_uint64
+        lib.sf_split_count.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p, C.c_int, C.c_uint32,
+                                       C.c_uint32, C.c_void_p, C.c_void_p, C.c_void_p]
+        lib.sf_split_place.restype = C.c_uint64
+        lib.sf_split_place.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p,
+                                       C.c_void_p, C.c_void_p, C.c_double, C.c_uint32,
+                                       C.c_uint32, C.c_void_p] + [C.c_void_p] * 6
         lib.sf_engine_slots.restype = C.c_uint32
         lib.sf_engine_slots.argtypes = [C.c_void_p]
         lib.sf_engine_threads.restype = C.c_uint32
@@ -307,12 +306,21 @@ def weight_format(weights: np.ndarray):
     return None, None
 
 
-def pack_block(lib, p_ir, n_pre: int, dt: float, post_lo: int, post_hi: int, table=None,
-               index=None, want_order: bool = False):
-    """CSR rows of the synapses of one ProjectionIR whose targets lie in [post_lo, post_hi),
-    built in C in one pass (engine.c: sf_pack_rows): (row_ptr, post_index, delay_steps,
-    (float32 weights | None, uint16 weight index | None, weight table | None), order) where
-    ``order`` gives each synapse's position in the ProjectionIR (None unless asked)."""
+def _pointer_array(arrays):
+    """A C array of the data pointers of ``arrays`` (NULL when every entry is None)."""
+    if all(a is None for a in arrays):
+        return None
+    return (C.c_void_p * len(arrays))(*[_ptr(a) for a in arrays])
+
+
+def pack_blocks(lib, p_ir, n_pre: int, dt: float, bounds, table=None, index=None,
+                want_order: bool = False):
+    """CSR rows of the synapses of one ProjectionIR, one block per target range
+    [bounds[t], bounds[t + 1]) (one range per engine thread), built in C in two passes over
+    the connections whatever the number of blocks (engine.c: sf_split_count,
+    sf_split_place). Per block: (row_ptr, post_index, delay_steps, (float32 weights | None,
+    uint16 weight index | None, weight table | None), order) where ``order`` gives each
+    synapse's position in the ProjectionIR (None unless asked)."""
     pre = p_ir.pre_index
     post = p_ir.post_index
     if pre.dtype != post.dtype or pre.dtype not in (np.int32, np.int64):
@@ -322,22 +330,28 @@ def pack_block(lib, p_ir, n_pre: int, dt: float, post_lo: int, post_hi: int, tab
     delay = np.ascontiguousarray(p_ir.delay, dtype=np.float64)
     weight = np.ascontiguousarray(p_ir.weight, dtype=np.float64)
     total = len(pre)
-    n = total if (post_lo == 0 and total and post.max() < post_hi) else \
-        lib.sf_count_targets(total, _ptr(post), index64, post_lo, post_hi)
-    row_ptr = np.empty(n_pre + 1, np.uint64)
-    post_out = np.empty(n, np.uint32)
-    delay_out = np.empty(n, np.uint16)
-    w_out = np.empty(n, np.float32) if table is None else None
-    widx_out = np.empty(n, np.uint16) if table is not None else None
-    order = np.empty(n, np.uint64) if want_order else None
-    got = lib.sf_pack_rows(total, _ptr(pre), _ptr(post), index64, _ptr(delay), _ptr(weight),
-                           _ptr(index), dt, n_pre, post_lo, post_hi, _ptr(row_ptr),
-                           _ptr(post_out), _ptr(delay_out), _ptr(w_out), _ptr(widx_out),
-                           _ptr(order))
-    if got != n:
+    n_blocks = len(bounds) - 1
+    c_bounds = np.ascontiguousarray(bounds, dtype=np.uint32)
+    row_ptr = [np.empty(n_pre + 1, np.uint64) for _ in range(n_blocks)]
+    totals = np.zeros(n_blocks, np.uint64)
+    lib.sf_split_count(total, _ptr(pre), _ptr(post), index64, n_pre, n_blocks,
+                       _ptr(c_bounds), _pointer_array(row_ptr), _ptr(totals))
+    sizes = [int(n) for n in totals]
+    post_out = [np.empty(n, np.uint32) for n in sizes]
+    delay_out = [np.empty(n, np.uint16) for n in sizes]
+    w_out = [np.empty(n, np.float32) if table is None else None for n in sizes]
+    widx_out = [np.empty(n, np.uint16) if table is not None else None for n in sizes]
+    order = [np.empty(n, np.uint64) if want_order else None for n in sizes]
+    got = lib.sf_split_place(total, _ptr(pre), _ptr(post), index64, _ptr(delay),
+                             _ptr(weight), _ptr(index), dt, n_pre, n_blocks, _ptr(c_bounds),
+                             _pointer_array(row_ptr), _pointer_array(post_out),
+                             _pointer_array(delay_out), _pointer_array(w_out),
+                             _pointer_array(widx_out), _pointer_array(order))
+    if got != sum(sizes):
         raise MemoryError(f"could not build the synaptic rows of projection {p_ir.label!r}")
-    weights = (w_out, None, None) if table is None else (None, widx_out, table)
-    return row_ptr, post_out, delay_out, weights, order
+    return [(row_ptr[t], post_out[t], delay_out[t],
+             (w_out[t], None, None) if table is None else (None, widx_out[t], table),
+             order[t]) for t in range(n_blocks)]
 
 
 # --------------------------------------------------------------------------------------
@@ -447,10 +461,10 @@ class HostBackend:
         bounds = [(n_post * t) // T for t in range(T + 1)]
         dyn = self._dyn_params(b, prj, net) if kind else None
         self.plastic[b] = []
+        packed = pack_blocks(self.lib, prj, n_pre, net.dt, bounds, table, index,
+                             want_order=bool(kind))
         for t in range(T):
-            row_ptr, post, delay, (weight, w_index, w_table), order = pack_block(
-                self.lib, prj, n_pre, net.dt, bounds[t], bounds[t + 1], table, index,
-                want_order=bool(kind))
+            row_ptr, post, delay, (weight, w_index, w_table), order = packed[t]
             self.keep.extend([row_ptr, post, delay, weight, w_index, w_table])
             desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, t, _ptr(row_ptr),
                              _ptr(post), _ptr(delay), _ptr(weight), _ptr(w_index),
