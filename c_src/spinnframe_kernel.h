@@ -52,8 +52,10 @@ typedef accum sf_real;
 #define SF_REAL(x) ((accum)(x))
 #define SF_MUL(a, b) ((a) * (b))
 #define SF_DIV(a, b) ((a) / (b))
-/* The fixed-point target computes transcendental functions only in sf_prepare, on the
- * host-side doubles that the loader converts; kernels must not call SF_EXP in sf_step. */
+/* sf_prepare runs once per parameter set when a population is loaded, so it may use the
+ * C library's double-precision functions (soft-float on the ARM968, which has no FPU);
+ * sf_step runs every time step and must stay in fixed point: SF_EXP is not available. */
+#include <math.h>
 #define SF_EXP(x) sf_fixed_exp_unavailable_in_step(x)
 #else
 typedef double sf_real;
@@ -109,7 +111,6 @@ typedef struct sf_sequence {
     uint32_t length;
 } sf_sequence;
 
-#ifndef SPINNFRAME_FIXED_POINT
 /* A duration (ms) as whole time steps, rounded as NEST's grid-based models round
  * refractory periods: to NEST's time resolution of 1 us, then up to whole steps
  * (2.04 ms at dt = 0.1 gives 21 steps). Kernels use it so that their refractory periods
@@ -119,7 +120,6 @@ static inline int32_t sf_duration_steps(double ms, double dt) {
     if (per_step <= 0 || tics <= 0) return 0;
     return (int32_t)((tics + per_step - 1) / per_step);
 }
-#endif
 
 /* ---- Random numbers: counter-seeded, one stream per neuron --------------------------- */
 /* Deterministic for a given seed whatever the thread count: each neuron owns its stream. */

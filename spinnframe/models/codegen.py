@@ -150,7 +150,7 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
             x.syn[r] = in[(size_t)r * n + i];                                   \
             in[(size_t)r * n + i] = 0;                                          \
         }}                                                                      \
-        x.i_inj = i_inj ? i_inj[i] : 0;                                         \
+        x.i_inj = i_inj ? i_inj[i] : SF_REAL(0);                                \
         SF_Q_INPUT(x);                                                          \
         const uint32_t c = sf_step(PP, DD, &S[i], &x, ctx);                     \
         sf_q_state(&S[i]);                                                      \

@@ -24,8 +24,9 @@
  * value is not a positive normal number (it is exact otherwise, thanks to expm1); p31
  * uses the regular form only when h > 1e-7 tau_m^2 / |tau_m - tau_s|, i.e. when the
  * cancellation costs at most about 7 of the 16 digits. */
+/* (p31, p32 are written as sf_real, so the same code fills a fixed-point derived struct.) */
 static inline void alpha_propagators(double tau_s, double tau_m, double c_m, double h,
-                                     double *p31, double *p32) {
+                                     sf_real *p31, sf_real *p32) {
     const double b = tau_s * tau_m / (tau_m - tau_s);   /* +-inf when tau_s == tau_m */
     const double k = (tau_m - tau_s) / (tau_s * tau_m); /* 0 when tau_s == tau_m */
     const double exp_s = exp(-h / tau_s);
