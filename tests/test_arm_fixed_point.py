@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
     reason="arm-none-eabi-gcc/objdump not installed (Debian: apt install gcc-arm-none-eabi)")
 
 #: Models whose step is written for both numeric types.
-FIXED_POINT_MODELS = ["IF_curr_exp", "IF_curr_alpha", "IF_curr_delta"]
+FIXED_POINT_MODELS = ["IF_curr_exp", "IF_curr_alpha", "IF_curr_delta", "Izhikevich"]
 FLAGS = ["-mcpu=arm968e-s", "-marm", "-O2", "-std=gnu11", "-Wall", "-Werror",
          "-DSPINNFRAME_FIXED_POINT"]
 #: Soft-float arithmetic, float/double conversions and libm: none may run per step.

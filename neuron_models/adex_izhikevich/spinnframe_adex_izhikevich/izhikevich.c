@@ -18,8 +18,8 @@
 #define IZH_V_PEAK SF_REAL(30.0)
 
 static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
-    (void)ctx;
     d->I_e = p->i_offset * 1000.0;
+    d->h = ctx->dt;   /* as sf_real: the step then converts nothing from double */
 }
 
 static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
@@ -29,7 +29,8 @@ static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_stat
 
 static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                                const sf_input *in, const sf_context *ctx) {
-    const sf_real h = SF_REAL(ctx->dt);
+    (void)ctx;
+    const sf_real h = d->h;
     const sf_real v_old = s->v, u_old = s->u;
     const sf_real jump = in->syn[SF_RECEPTOR_EXCITATORY] + in->syn[SF_RECEPTOR_INHIBITORY];
     /* same grouping as NEST, so that doubles round the same way:
