@@ -152,9 +152,9 @@ SF_API int sf_engine_set_archive(sf_engine *e, uint32_t pop, double tau_minus,
                                  const uint32_t *n_incoming);
 /* Sampling requests for the next run call; the array stays owned by the caller. */
 SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_samples);
-/* Build the rows of the blocks of one projection from its connection arrays in two passes,
- * each running one OpenMP thread per block
- * (a counting sort by presynaptic neuron that keeps the original order within a row).
+/* Build the rows of the blocks of one projection from its connection arrays in two passes
+ * (a counting sort by presynaptic neuron that keeps the original order within a row), each
+ * pass running one OpenMP thread per block.
  * Block t holds the synapses whose target lies in [bounds[t], bounds[t + 1]) (bounds has
  * n_blocks + 1 non-decreasing entries; targets outside [bounds[0], bounds[n_blocks]) are
  * left out). pre/post are int32 (or int64 when index64 != 0).

@@ -23,8 +23,8 @@
  * same branch for the same parameters: p32 falls back on the limit only when the regular
  * value is not a positive normal number (it is exact otherwise, thanks to expm1); p31
  * uses the regular form only when h > 1e-7 tau_m^2 / |tau_m - tau_s|, i.e. when the
- * cancellation costs at most about 7 of the 16 digits. */
-/* (p31, p32 are written as sf_real, so the same code fills a fixed-point derived struct.) */
+ * cancellation costs at most about 7 of the 16 digits. p31 and p32 are written as sf_real,
+ * so the same code fills a fixed-point derived struct. */
 static inline void alpha_propagators(double tau_s, double tau_m, double c_m, double h,
                                      sf_real *p31, sf_real *p32) {
     const double b = tau_s * tau_m / (tau_m - tau_s);   /* +-inf when tau_s == tau_m */
