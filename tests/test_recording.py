@@ -325,3 +325,35 @@ def test_end_writes_every_file_even_if_one_fails(tmp_path):
     with pytest.raises(OSError, match=r"a\.pkl \(a\)"):
         sim.end()
     assert (tmp_path / "b.pkl").exists()
+
+
+def test_spike_trains_of_many_cells_equal_neos_own_construction():
+    """get_data builds the SpikeTrains by slicing one sorted train (fast for many cells);
+    each must equal what neo's SpikeTrainList would build, and stand on its own."""
+    from neo.core.spiketrainlist import SpikeTrainList
+    p = sim.Population(300, sim.SpikeSourcePoisson(rate=40.0), label="src")
+    p.record("spikes")
+    sim.run(200.0)
+    for pop in (p, p[10:200:3]):
+        segment = pop.get_data().segments[0]
+        trains = segment.spiketrains
+        assert type(trains).__name__ == "_SlicedSpikeTrainList"
+        reference = SpikeTrainList.from_spike_time_array(
+            trains._spike_time_array, trains._channel_id_array, trains._all_channel_ids,
+            **trains._spiketrain_metadata, **trains._annotations)
+        ours = list(trains)
+        assert len(ours) == pop.size and sum(len(t) for t in ours) > 400
+        for a, b in zip(ours, reference):
+            assert type(a) is type(b) and a.units == b.units
+            np.testing.assert_array_equal(a.magnitude, b.magnitude)
+            assert a.t_start == b.t_start and a.t_stop == b.t_stop
+            assert a.annotations == b.annotations
+            assert a.segment is segment
+        # independent of an independent path: spinnaker_get_data's (id, time) pairs
+        pairs = pop.spinnaker_get_data("spikes")
+        for train, cell in zip(ours, pop.all_cells):
+            np.testing.assert_allclose(train.magnitude, pairs[pairs[:, 0] == int(cell), 1])
+        # each train has its own annotations and limits
+        ours[0].annotate(extra=1)
+        ours[0].t_stop += 5.0 * pq.ms
+        assert "extra" not in ours[1].annotations and ours[1].t_stop == reference[1].t_stop

@@ -23,6 +23,7 @@ from datetime import datetime
 import attrs
 import neo
 import numpy as np
+from neo.core.spiketrainlist import SpikeTrainList
 from pyNN import recording
 
 from .. import simulator
@@ -172,8 +173,10 @@ class Recorder(recording.Recorder):
                                                                             locations)
         segments = [_select(seg, wanted, filter_ids) for seg in self.cache]
         if self._simulator.state.running or not segments:
-            segments.append(self._get_current_segment(filter_ids=filter_ids,
-                                                      variables=wanted, clear=clear))
+            segment = self._get_current_segment(filter_ids=filter_ids, variables=wanted,
+                                                 clear=clear)
+            _fast_spiketrains(segment)
+            segments.append(segment)
         data = neo.Block(name=self.population.label,
                          description=self.population.describe(),
                          rec_datetime=segments[0].rec_datetime)
@@ -254,6 +257,48 @@ def _copy_signal(signal: neo.AnalogSignal, columns=None) -> neo.AnalogSignal:
     return neo.AnalogSignal(data, units=signal.units, t_start=signal.t_start,
                             sampling_period=signal.sampling_period, name=signal.name,
                             array_annotations={"channel_index": index}, **ann)
+
+
+class _SlicedSpikeTrainList(SpikeTrainList):
+    """neo's SpikeTrainList, which builds its SpikeTrains (when first iterated) as slices
+    of one SpikeTrain of every spike sorted by cell, instead of constructing each through
+    neo's full constructor (whose unit checks cost about 0.2 ms per cell: 3.5 s for 20 000
+    cells). The trains are equal to neo's: same times, units, t_start/t_stop, annotations.
+    """
+
+    def _spiketrains_from_array(self):
+        times = self._spike_time_array
+        if times is None or not hasattr(times, "units"):
+            return super()._spiketrains_from_array()
+        ids = np.asarray(self._channel_id_array)
+        all_ids = np.asarray(self._all_channel_ids)
+        order = np.argsort(ids, kind="stable")       # keeps each cell's spikes in time order
+        sorted_ids = ids[order]
+        everything = neo.SpikeTrain(times[order], **self._spiketrain_metadata)
+        lo = np.searchsorted(sorted_ids, all_ids, "left")
+        hi = np.searchsorted(sorted_ids, all_ids, "right")
+        n = len(all_ids)
+        per_cell = {name for name, value in self._annotations.items()
+                    if not isinstance(value, str) and hasattr(value, "__len__")
+                    and len(value) == n}
+        items = []
+        for i, channel_id in enumerate(all_ids):
+            train = everything[lo[i]:hi[i]]
+            train.t_start = everything.t_start.copy()
+            train.t_stop = everything.t_stop.copy()
+            train.annotations = {name: value[i] if name in per_cell else value
+                                 for name, value in self._annotations.items()}
+            train.annotations["channel_id"] = channel_id
+            train.segment = self.segment
+            items.append(train)
+        self._items = items
+
+
+def _fast_spiketrains(segment: neo.Segment) -> None:
+    """Let ``segment``'s spike trains be built by slicing (see _SlicedSpikeTrainList)."""
+    trains = segment.spiketrains
+    if type(trains) is SpikeTrainList and getattr(trains, "_items", ()) is None:
+        trains.__class__ = _SlicedSpikeTrainList
 
 
 def _copy_spiketrain(train: neo.SpikeTrain) -> neo.SpikeTrain:
