@@ -357,3 +357,26 @@ def test_spike_trains_of_many_cells_equal_neos_own_construction():
         ours[0].annotate(extra=1)
         ours[0].t_stop += 5.0 * pq.ms
         assert "extra" not in ours[1].annotations and ours[1].t_stop == reference[1].t_stop
+
+
+def test_spike_trains_of_a_cached_segment_are_equal_copies():
+    """After reset() the ended segment comes back from the cache as copies: equal trains,
+    each with its own metadata, belonging to the segment handed out."""
+    p = sim.Population(200, sim.SpikeSourcePoisson(rate=40.0), label="src")
+    p.record("spikes")
+    sim.run(100.0)
+    before = [t for t in p.get_data().segments[0].spiketrains]
+    sim.reset()
+    sim.run(10.0)
+    first = p.get_data().segments[0]
+    again = p.get_data().segments[0]
+    assert len(first.spiketrains) == len(before) == 200
+    for old, new, other in zip(before, first.spiketrains, again.spiketrains):
+        np.testing.assert_array_equal(old.magnitude, new.magnitude)
+        assert new.units == old.units and new.t_start == old.t_start
+        assert new.t_stop == old.t_stop and new.annotations == old.annotations
+        assert new.segment is first and other.segment is again
+    first.spiketrains[0].annotate(extra=1)
+    first.spiketrains[0].t_stop += 5.0 * pq.ms
+    assert "extra" not in again.spiketrains[0].annotations
+    assert again.spiketrains[0].t_stop == before[0].t_stop
