@@ -302,8 +302,15 @@ class _SlicedSpikeTrainList(SpikeTrainList):
 def _fast_spiketrains(segment: neo.Segment) -> None:
     """Let ``segment``'s spike trains be built by slicing (see _SlicedSpikeTrainList)."""
     trains = segment.spiketrains
-    if type(trains) is SpikeTrainList and getattr(trains, "_items", ()) is None:
+    if (type(trains) is SpikeTrainList and getattr(trains, "_items", ()) is None
+            and all(hasattr(trains, name) for name in _NEO_LAZY_FIELDS)):
         trains.__class__ = _SlicedSpikeTrainList
+
+
+#: What _SlicedSpikeTrainList reads of neo's lazy SpikeTrainList (neo 0.13-0.14); with
+#: another layout neo builds the trains itself.
+_NEO_LAZY_FIELDS = ("_spike_time_array", "_channel_id_array", "_all_channel_ids",
+                    "_spiketrain_metadata", "_annotations")
 
 
 def _copy_spiketrain(train: neo.SpikeTrain) -> neo.SpikeTrain:
