@@ -8,12 +8,7 @@
 enum { V_M = 0, DG_EXC = 1, G_EXC = 2, DG_INH = 3, G_INH = 4, N_Y = 5 };
 
 static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
-    /* The same expressions pyNN.nest and NEST use, so that both integrate exactly the same
-     * numbers. */
-    d->c_m = p->cm * 1000.0;
-    d->g_l = p->cm / p->tau_m * 1000.0;
-    d->i_e = p->i_offset * 1000.0;
-    d->refrac_steps = if_cond_refrac_steps(p->tau_refrac, ctx->dt);
+    if_cond_prepare_membrane(p, d, ctx);
     /* A spike of weight w sets dg to w e / tau, so that g peaks at exactly w after tau. */
     d->psc_init_exc = 1.0 * IF_COND_E / p->tau_syn_E;
     d->psc_init_inh = 1.0 * IF_COND_E / p->tau_syn_I;
@@ -22,8 +17,7 @@ static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_co
 static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                             const sf_context *ctx, uint64_t neuron) {
     (void)p; (void)d; (void)ctx; (void)neuron;
-    s->g_exc_ns = if_cond_ns_from_public(s->gsyn_exc, s->g_exc_ns);
-    s->g_inh_ns = if_cond_ns_from_public(s->gsyn_inh, s->g_inh_ns);
+    if_cond_start_conductances(s);
 }
 
 /* dy/dt. The order of the terms of the membrane current is NEST's (it differs from

@@ -38,6 +38,22 @@ static inline int32_t if_cond_refrac_steps(double tau_refrac, double dt) {
     return sf_duration_steps(tau_refrac, dt);   /* NEST's rounding (see the SDK) */
 }
 
+/* The derived constants every IF_cond_* model has, from the same expressions pyNN.nest
+ * uses to hand the parameters to NEST, so that both integrate exactly the same numbers. */
+static inline void if_cond_prepare_membrane(const sf_params_t *p, sf_derived_t *d,
+                                            const sf_context *ctx) {
+    d->c_m = p->cm * 1000.0;
+    d->g_l = p->cm / p->tau_m * 1000.0;
+    d->i_e = p->i_offset * 1000.0;
+    d->refrac_steps = if_cond_refrac_steps(p->tau_refrac, ctx->dt);
+}
+
+/* At the start of a run: the internal conductances (nS) from the public ones (uS). */
+static inline void if_cond_start_conductances(sf_state_t *s) {
+    s->g_exc_ns = if_cond_ns_from_public(s->gsyn_exc, s->g_exc_ns);
+    s->g_inh_ns = if_cond_ns_from_public(s->gsyn_inh, s->g_inh_ns);
+}
+
 /* What the right-hand side of an IF_cond_* system needs besides the state vector: the
  * parameters and derived constants of the neuron, whether it is refractory (NEST decides
  * this once per time step, from the counter before it is decremented) and the injected

@@ -8,19 +8,14 @@
 enum { V_M = 0, G_EXC = 1, G_INH = 2, G_SFA = 3, G_RR = 4, N_Y = 5 };
 
 static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
-    /* The same expressions pyNN.nest uses to hand the parameters to NEST, so that both
-     * integrate exactly the same numbers. q_sfa and q_rr are in nS in PyNN too. */
-    d->c_m = p->cm * 1000.0;
-    d->g_l = p->cm / p->tau_m * 1000.0;
-    d->i_e = p->i_offset * 1000.0;
-    d->refrac_steps = if_cond_refrac_steps(p->tau_refrac, ctx->dt);
+    /* (q_sfa and q_rr are in nS in PyNN too: used as they are.) */
+    if_cond_prepare_membrane(p, d, ctx);
 }
 
 static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                             const sf_context *ctx, uint64_t neuron) {
     (void)p; (void)d; (void)ctx; (void)neuron;
-    s->g_exc_ns = if_cond_ns_from_public(s->gsyn_exc, s->g_exc_ns);
-    s->g_inh_ns = if_cond_ns_from_public(s->gsyn_inh, s->g_inh_ns);
+    if_cond_start_conductances(s);
 }
 
 /* dy/dt. The order of the terms of the membrane current is NEST's, so that the
