@@ -17,15 +17,15 @@ output (it loads this file with runpy): thin(), gif_ambiguity(), compare_stats()
 imports only numpy at module level.
 """
 import os
-import platform
 import subprocess
 import sys
 import tempfile
-from importlib import metadata
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from refcommon import load, split, versions  # noqa: E402
 SCRIPTS = os.path.join(HERE, "scripts")
 DATA = os.path.join(HERE, "data")
 MODULE = "pyNN.nest"
@@ -39,11 +39,6 @@ QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
 # ---- checks shared with the test -------------------------------------------------------
-def load(path):
-    with np.load(path, allow_pickle=False) as f:
-        return {k: f[k] for k in f.files}
-
-
 def thin(d, every=SUB_EVERY):
     """The drive output with every 2-d variable except v kept at every ``every``-th
     sample (rows 0, every, 2 every, ...)."""
@@ -53,11 +48,6 @@ def thin(d, every=SUB_EVERY):
             out[key] = value[::every]
     out["sub_every"] = np.array(every)
     return out
-
-
-def split(flat, counts):
-    cs = np.r_[0, np.cumsum(counts)]
-    return [flat[cs[i]:cs[i + 1]] for i in range(len(counts))]
 
 
 def gif_ambiguity(d):
@@ -163,18 +153,6 @@ def stats_seed(d, k):
 
 
 # ---- generation ---------------------------------------------------------------------------
-def versions():
-    out = {}
-    for key, dist in (("pynn_version", "PyNN"), ("nest_version", "nest-simulator"),
-                      ("numpy_version", "numpy"), ("neo_version", "neo")):
-        try:
-            out[key] = np.array(metadata.version(dist))
-        except metadata.PackageNotFoundError:
-            out[key] = np.array("unknown")
-    out["python_version"] = np.array(platform.python_version())
-    return out
-
-
 def run_script(name, *args):
     cmd = [sys.executable, os.path.join(SCRIPTS, name), MODULE] + [str(a) for a in args]
     print("$", " ".join(cmd), flush=True)

@@ -12,40 +12,18 @@ models must follow (see README_if_cond.md); the script prints spike counts and t
 threshold margins.
 """
 import os
-import platform
 import subprocess
 import sys
 import tempfile
-from importlib import metadata
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from refcommon import load, split, versions  # noqa: E402
 SCRIPT = os.path.join(HERE, "scripts", "if_cond_drive.py")
 OUT = os.path.join(HERE, "data", "if_cond_nest.npz")
 MODULE = "pyNN.nest"
-
-
-def versions():
-    out = {}
-    for key, dist in (("pynn_version", "PyNN"), ("nest_version", "nest-simulator"),
-                      ("numpy_version", "numpy"), ("neo_version", "neo")):
-        try:
-            out[key] = np.array(metadata.version(dist))
-        except metadata.PackageNotFoundError:
-            out[key] = np.array("unknown")
-    out["python_version"] = np.array(platform.python_version())
-    return out
-
-
-def load(path):
-    with np.load(path, allow_pickle=False) as f:
-        return {k: f[k] for k in f.files}
-
-
-def split(flat, counts):
-    cs = np.r_[0, np.cumsum(counts)]
-    return [flat[cs[i]:cs[i + 1]] for i in range(len(counts))]
 
 
 def verify(d):

@@ -17,33 +17,19 @@ python_version) are added to both files.  The fixtures are loaded back with
 allow_pickle=False and checked (see verify_* below).
 """
 import os
-import platform
 import subprocess
 import sys
 import tempfile
-from importlib import metadata
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from refcommon import load, versions  # noqa: E402
 SCRIPTS = os.path.join(HERE, "scripts")
 DATA = os.path.join(HERE, "data")
 MODULE = "pyNN.nest"
 SEEDS = tuple(range(1, 21))
-
-
-def versions():
-    out = {}
-    for key, dist in (("pynn_version", "PyNN"),
-                      ("nest_version", "nest-simulator"),
-                      ("numpy_version", "numpy"),
-                      ("neo_version", "neo")):
-        try:
-            out[key] = np.array(metadata.version(dist))
-        except metadata.PackageNotFoundError:
-            out[key] = np.array("unknown")
-    out["python_version"] = np.array(platform.python_version())
-    return out
 
 
 def run_script(name, *args):
@@ -53,11 +39,6 @@ def run_script(name, *args):
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit("failed: %s" % " ".join(cmd))
-
-
-def load(path):
-    with np.load(path, allow_pickle=False) as f:
-        return {k: f[k] for k in f.files}
 
 
 def verify_drive(d):
