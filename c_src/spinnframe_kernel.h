@@ -33,8 +33,10 @@
  *
  * Numeric type: kernels use sf_real for every physical quantity. On the host engine it is
  * double. On fixed-point targets (SPINNFRAME_FIXED_POINT defined, e.g. ARM968 cores) it is
- * a signed 16.15 accum, and SF_REAL(x), SF_EXP(), SF_MUL() etc. map to the fixed-point
- * versions; a kernel written with these macros compiles for both.
+ * a signed 16.15 accum, and SF_REAL(x), SF_EXP(), SF_MUL(), SF_DT(ctx) etc. map to the
+ * fixed-point versions (sf_fixed_exp below; sf_ode.h's fixed-step RK4); a kernel written
+ * with these macros compiles for both, and its sf_step then needs no floating point there
+ * (tests/test_arm_fixed_point.py checks every bundled kernel).
  */
 #ifndef SPINNFRAME_KERNEL_H
 #define SPINNFRAME_KERNEL_H
@@ -52,11 +54,19 @@ typedef accum sf_real;
 #define SF_REAL(x) ((accum)(x))
 #define SF_MUL(a, b) ((a) * (b))
 #define SF_DIV(a, b) ((a) / (b))
-/* sf_prepare runs once per parameter set when a population is loaded, so it may use the
- * C library's double-precision functions (soft-float on the ARM968, which has no FPU);
- * sf_step runs every time step and must stay in fixed point: SF_EXP is not available. */
+/* sf_prepare and sf_start run once per parameter set / run, so they may use the C
+ * library's double-precision functions (soft-float on the ARM968, which has no FPU);
+ * sf_step runs every time step and must stay in fixed point: the SF_ functions below map
+ * to the fixed-point versions defined further down. */
 #include <math.h>
-#define SF_EXP(x) sf_fixed_exp_unavailable_in_step(x)
+#define SF_EXP(x) sf_fixed_exp(x)
+#define SF_EXPM1(x) (sf_fixed_exp(x) - SF_REAL(1.0))
+#define SF_FABS(x) ((x) < SF_REAL(0.0) ? -(x) : (x))
+/* No NaN nor infinity exists in fixed point: "never" is the largest value, and a state
+ * marked invalid holds the most negative one. Fixed-point results are always "finite". */
+#define SF_INFINITY ACCUM_MAX
+#define SF_INVALID ACCUM_MIN
+#define SF_ISFINITE(x) ((void)(x), 1)
 #else
 typedef double sf_real;
 #define SF_REAL(x) ((double)(x))
@@ -67,6 +77,32 @@ typedef double sf_real;
 #define SF_EXPM1(x) expm1(x)
 #define SF_LOG(x) log(x)
 #define SF_FABS(x) fabs(x)
+#define SF_INFINITY INFINITY
+#define SF_INVALID NAN
+#define SF_ISFINITE(x) isfinite(x)
+#endif
+
+/* The time step (ms) as sf_real, for sf_step: ctx->dt on the host; on fixed-point targets
+ * ctx->dt_fx, so that the step converts nothing from double. */
+#ifdef SPINNFRAME_FIXED_POINT
+#define SF_DT(ctx) ((ctx)->dt_fx)
+#else
+#define SF_DT(ctx) ((ctx)->dt)
+#endif
+
+/* Conductance-based kernels integrate in scaled units: PyNN's uS, nA and nF times
+ * SF_UNITS_PER_PYNN (with SF_PYNN_PER_UNIT its reciprocal, as the host writes it).
+ * On the host that is NEST's nS, pA and pF (x 1000), whose absolute error tolerances the
+ * adaptive integrator then applies exactly as NEST does. In s16.15 that would overflow
+ * (a Hodgkin-Huxley sodium current reaches 10^5 pA), so fixed-point targets use units of
+ * 100 nS, 100 pA, 100 pF (x 10): currents stay below 65536 units (e.g. 20 uS x 150 mV =
+ * 30000) and conductances keep a resolution of 2^-15 units, about 3 pS. */
+#ifdef SPINNFRAME_FIXED_POINT
+#define SF_UNITS_PER_PYNN 10.0
+#define SF_PYNN_PER_UNIT 0.1
+#else
+#define SF_UNITS_PER_PYNN 1000.0
+#define SF_PYNN_PER_UNIT 0.001
 #endif
 
 #ifdef SF_EMULATE_S1615
@@ -93,6 +129,12 @@ typedef struct sf_context {
     const double *seq;     /* flat storage of sequence parameters (e.g. spike times, ms) */
     uint32_t params_changed; /* in sf_start: parameters changed since the previous run */
     uint32_t reserved;
+#ifdef SPINNFRAME_FIXED_POINT
+    /* What sf_step reads on fixed-point targets instead of the doubles above (the
+     * fixed-point runtime fills them when it loads the population): */
+    sf_real dt_fx;             /* dt in s16.15 (see SF_DT) */
+    const int64_t *seq_steps;  /* sf_time_steps(seq[k], dt) for every k (see SF_SEQ_STEPS) */
+#endif
 } sf_context;
 
 #ifndef SF_MAX_RECEPTORS
@@ -121,6 +163,68 @@ static inline int32_t sf_duration_steps(double ms, double dt) {
     return (int32_t)((tics + per_step - 1) / per_step);
 }
 
+/* The grid point (index of a step boundary, t = k dt) at or after time t (ms), with a
+ * tolerance for the rounding error in t / dt: the step at whose end an event at time t is
+ * emitted, as NEST stamps spike times. */
+static inline int64_t sf_time_steps(double t, double dt) {
+    return (int64_t)ceil(t / dt - 1e-6);
+}
+
+/* sf_time_steps of element k of a sequence parameter, as sf_step may read it: computed
+ * on the host, read from the table the runtime prepared on fixed-point targets. */
+#ifdef SPINNFRAME_FIXED_POINT
+#define SF_SEQ_STEPS(ctx, sequence, k) ((ctx)->seq_steps[(sequence).start + (k)])
+#else
+#define SF_SEQ_STEPS(ctx, sequence, k) \
+    sf_time_steps((ctx)->seq[(sequence).start + (k)], (ctx)->dt)
+#endif
+
+/* ---- Fixed-point exponential ------------------------------------------------------ */
+/* exp(x) for sf_step on fixed-point targets, in integer arithmetic (no libcall):
+ * exp(x) = 2^k 2^f with x log2(e) = k + f, k an integer, |f| <= 1/2; 2^f by its Taylor
+ * polynomial of degree 7 in Q30 (truncation error below 6e-9), then shifted by k and
+ * rounded to the s16.15 grid. The result is exp(x) to within one unit of the last place
+ * (2^-15 ~ 3.1e-5) plus a relative error below 2e-8. It saturates: x >= ln(65536) gives
+ * the largest s16.15 value, x < -11 gives 0 (exp(x) is then below half a unit).
+ * sf_fixed_exp_raw works on the raw s16.15 word, so it compiles (and is tested) on the
+ * host as well. */
+static inline int32_t sf_fixed_exp_raw(int32_t raw) {   /* raw: x in units of 2^-15 */
+    if (raw >= 363407) return INT32_MAX;             /* 11.0903 * 2^15 */
+    if (raw < -360448) return 0;                     /* -11 * 2^15 */
+    /* x log2(e) in Q30: raw (Q15) times log2(e) in Q28 is Q43 */
+    const int64_t y = ((int64_t)raw * 387270501) >> 13;
+    const int32_t k = (int32_t)((y + (1 << 29)) >> 30);
+    const int32_t f = (int32_t)(y - ((int64_t)k << 30));          /* Q30, |f| <= 1/2 */
+    /* 2^f = sum (f ln2)^n / n!, Horner in Q30; coefficients ln2^n / n! in Q30 */
+    static const int32_t c[8] = {1073741824, 744261118, 257941248, 59597083,
+                                 10327387, 1431680, 165394, 16377};
+    int64_t p = c[7];
+    for (int i = 6; i >= 0; i--) p = c[i] + (((int64_t)f * p) >> 30);
+    /* the result in Q15 is p 2^(k - 15), rounded to nearest */
+    uint32_t out;
+    if (k >= 16) {
+        if (k > 16 || p > 0x3FFFFFFF) return INT32_MAX;
+        out = (uint32_t)p << 1;
+    } else if (k == 15) {
+        out = (uint32_t)p;
+    } else {
+        const int32_t shift = 15 - k;
+        if (shift >= 31) return 0;
+        out = ((uint32_t)p + (1u << (shift - 1))) >> shift;
+    }
+    return out > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)out;
+}
+
+#ifdef SPINNFRAME_FIXED_POINT
+static inline sf_real sf_fixed_exp(sf_real x) {
+    int32_t raw;
+    __builtin_memcpy(&raw, &x, sizeof raw);          /* the s16.15 word */
+    raw = sf_fixed_exp_raw(raw);
+    __builtin_memcpy(&x, &raw, sizeof x);
+    return x;
+}
+#endif
+
 /* ---- Random numbers: counter-seeded, one stream per neuron --------------------------- */
 /* Deterministic for a given seed whatever the thread count: each neuron owns its stream. */
 
@@ -142,6 +246,19 @@ static inline uint64_t sf_rng_seed(uint64_t seed, uint64_t neuron) {
 static inline double sf_rng_uniform(uint64_t *state) {
     return ((double)(sf_splitmix64(state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
 }
+
+/* Uniform sf_real in (0, 1] for sf_step: sf_rng_uniform on the host; on fixed-point
+ * targets 15 random bits, (k + 1) 2^-15 for k in 0 .. 32767, with no floating point. */
+#ifdef SPINNFRAME_FIXED_POINT
+static inline sf_real sf_rng_uniform_real(uint64_t *state) {
+    const int32_t raw = (int32_t)(sf_splitmix64(state) >> 49) + 1;
+    sf_real u;
+    __builtin_memcpy(&u, &raw, sizeof u);
+    return u;
+}
+#else
+#define sf_rng_uniform_real(state) sf_rng_uniform(state)
+#endif
 
 #ifndef SPINNFRAME_FIXED_POINT
 /* Standard normal variate (Box-Muller; uses two uniforms per call). */

@@ -36,8 +36,8 @@
 
 /* NEST raises NumericalInstability when an internal step leaves v < -1000 mV or
  * |w| > 1e6 pA. A kernel cannot raise, so those bounds clamp the state instead. */
-#define AEIF_V_MIN (-1e3)
-#define AEIF_W_LIMIT (1e6)
+#define AEIF_V_MIN SF_REAL(-1e3)
+#define AEIF_W_LIMIT SF_REAL(1e3 * SF_UNITS_PER_PYNN)   /* 1e6 pA on the host */
 /* NEST's default gsl_error_tol for the aeif models (pyNN.nest leaves it unchanged).
  * Overridable at compile time (SPINNFRAME_CFLAGS=-DAEIF_GSL_ERROR_TOL=...) to measure how
  * far NEST's tolerance is from the exact solution. */
@@ -48,7 +48,7 @@
  * exponential would overflow at the peak). PyNN parameters are checked one at a time, so
  * such a combination reaches the kernel; the exponent is capped there, which leaves every
  * combination NEST accepts unchanged and keeps the state finite for the others. */
-#define AEIF_EXP_ARG_MAX 663.7310110335031 /* log(DBL_MAX / 1e20) */
+#define AEIF_EXP_ARG_MAX SF_REAL(663.7310110335031) /* log(DBL_MAX / 1e20) */
 /* Guard against a step size that no longer advances time: more internal steps than this
  * in one time step counts as a failure (see aeif_fail); ordinary dynamics need far
  * fewer, even in a burst of several spikes per step. */
@@ -61,37 +61,82 @@ typedef struct aeif_rhs_ctx {
     const sf_params_t *p;
     const sf_derived_t *d;
     int refractory;
-    double i_stim;
+    sf_real i_stim;
 } aeif_rhs_ctx;
 
 /* The membrane potential the equations use: V_reset while refractory, else v bounded
  * above by V_peak (v_spike; not the detection threshold, which is v_thresh if
  * delta_T == 0, as in NEST). */
-static inline double aeif_v_eff(const aeif_rhs_ctx *c, double v) {
+static inline sf_real aeif_v_eff(const aeif_rhs_ctx *c, sf_real v) {
     if (c->refractory) return c->p->v_reset;
     return (c->p->v_spike < v) ? c->p->v_spike : v;
 }
 
 /* dv/dt (mV/ms) and dw/dt (pA/ms) for the effective potential V, conductances in nS and
  * w in pA. Written term by term in the order NEST sums them, so that rounding agrees. */
-static inline void aeif_membrane(const aeif_rhs_ctx *c, double V, double g_ex, double g_in,
-                                 double w, double *dv, double *dw) {
+static inline void aeif_membrane(const aeif_rhs_ctx *c, sf_real V, sf_real g_ex,
+                                 sf_real g_in, sf_real w, sf_real *dv, sf_real *dw) {
     const sf_params_t *p = c->p;
     const sf_derived_t *d = c->d;
-    const double i_syn_exc = g_ex * (V - p->e_rev_E);
-    const double i_syn_inh = g_in * (V - p->e_rev_I);
-    double i_spike = 0.0;
-    if (p->delta_T != 0.0) {
-        double arg = (V - p->v_thresh) / p->delta_T;
+    const sf_real i_syn_exc = g_ex * (V - p->e_rev_E);
+    const sf_real i_syn_inh = g_in * (V - p->e_rev_I);
+    sf_real i_spike = SF_REAL(0.0);
+    if (p->delta_T != SF_REAL(0.0)) {
+        sf_real arg = (V - p->v_thresh) / p->delta_T;
         if (arg > AEIF_EXP_ARG_MAX) arg = AEIF_EXP_ARG_MAX;
-        i_spike = d->g_L * p->delta_T * exp(arg);
+        i_spike = d->g_L * p->delta_T * SF_EXP(arg);
     }
-    *dv = c->refractory ? 0.0
+    *dv = c->refractory ? SF_REAL(0.0)
         : (-d->g_L * (V - p->v_rest) + i_spike - i_syn_exc - i_syn_inh - w + d->I_e
            + c->i_stim) / d->C_m;
     *dw = (p->a * (V - p->v_rest) - w) / p->tau_w;
 }
 
+/* A spike check after every internal step: while refractory v is held at V_reset, else a
+ * crossing of v_detect resets v, adds b to w (y[iw]) and starts the refractory counter.
+ * Returns 1 for a spike. */
+static inline uint32_t aeif_detect(const aeif_rhs_ctx *ctx, sf_real *y, int iw,
+                                   int32_t *refrac) {
+    if (*refrac > 0) {
+        y[0] = ctx->p->v_reset;
+        return 0;
+    }
+    if (y[0] >= ctx->d->v_detect) {
+        y[0] = ctx->p->v_reset;
+        y[iw] += ctx->d->b_pA;                       /* spike-triggered adaptation */
+        *refrac = ctx->d->refrac_steps > 0 ? ctx->d->refrac_steps + 1 : 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* Where NEST would stop with NumericalInstability (checked after each internal step, so a
+ * spike's w += b is bounded as well). */
+static inline void aeif_bound(sf_real *y, int iw) {
+    if (y[0] < AEIF_V_MIN) y[0] = AEIF_V_MIN;
+    if (y[iw] > AEIF_W_LIMIT) y[iw] = AEIF_W_LIMIT;
+    if (y[iw] < -AEIF_W_LIMIT) y[iw] = -AEIF_W_LIMIT;
+}
+
+#ifdef SPINNFRAME_FIXED_POINT
+/* Fixed-point targets: the time step in sf_ode.h's fixed RK4 substeps, with the spike
+ * check after each substep (the host's adaptive scheme below checks after each accepted
+ * step). Returns the number of spikes; *h receives the substep. */
+static inline uint32_t aeif_advance(sf_ode_fn f, aeif_rhs_ctx *ctx, int n, sf_real *y, int iw,
+                                    int32_t *refrac, sf_real *h, sf_real dt) {
+    sf_real hs, left = dt;
+    const int steps = sf_ode_substeps(dt, &hs);
+    uint32_t spikes = 0;
+    for (int i = 0; i < steps; i++) {
+        ctx->refractory = *refrac > 0;
+        sf_rk4_step(f, ctx, n, y, sf_ode_substep(i, steps, hs, &left));
+        spikes += aeif_detect(ctx, y, iw, refrac);
+        aeif_bound(y, iw);
+    }
+    *h = hs;
+    return spikes;
+}
+#else
 /* One accepted internal step from *t towards t1, as gsl_odeiv_evolve_apply with the
  * rkf45 stepper and the standard control: returns 0, or -1 if the error estimate is not
  * finite (the state is then invalid). *h is the step to try and, on return, the step
@@ -163,8 +208,6 @@ static inline void aeif_fail(double *y, int n, double *h, double v_reset) {
  * at the end of the step. */
 static inline uint32_t aeif_advance(sf_ode_fn f, aeif_rhs_ctx *ctx, int n, double *y, int iw,
                                     int32_t *refrac, double *h, double dt) {
-    const sf_params_t *p = ctx->p;
-    const sf_derived_t *d = ctx->d;
     /* gsl_odeiv_control_yp_new(tol, tol): eps_abs = eps_rel = tol, a_y = 0, a_dydt = 1 */
     const sf_ode_control ctl = {AEIF_GSL_ERROR_TOL, AEIF_GSL_ERROR_TOL, 0.0, 1.0};
     uint32_t spikes = 0;
@@ -178,34 +221,25 @@ static inline uint32_t aeif_advance(sf_ode_fn f, aeif_rhs_ctx *ctx, int n, doubl
         ctx->refractory = *refrac > 0;
         const int failed = aeif_apply(f, ctx, n, y, &t, dt, h, &ctl) != 0
                            || ++steps > AEIF_MAX_STEPS;
-        if (failed) {
-            aeif_fail(y, n, h, p->v_reset);
-        } else if (*refrac > 0) {
-            y[0] = p->v_reset;
-        } else if (y[0] >= d->v_detect) {
-            y[0] = p->v_reset;
-            y[iw] += d->b_pA;                        /* spike-triggered adaptation */
-            *refrac = d->refrac_steps > 0 ? d->refrac_steps + 1 : 0;
-            spikes++;
-        }
-        /* where NEST would stop with NumericalInstability (checked after the step, so a
-         * spike's w += b is bounded as well) */
-        if (y[0] < AEIF_V_MIN) y[0] = AEIF_V_MIN;
-        if (y[iw] > AEIF_W_LIMIT) y[iw] = AEIF_W_LIMIT;
-        if (y[iw] < -AEIF_W_LIMIT) y[iw] = -AEIF_W_LIMIT;
+        if (failed)
+            aeif_fail(y, n, h, ctx->p->v_reset);
+        else
+            spikes += aeif_detect(ctx, y, iw, refrac);
+        aeif_bound(y, iw);
         if (failed) break;               /* the rest of this time step is skipped */
     }
     return spikes;
 }
+#endif /* SPINNFRAME_FIXED_POINT */
 
 /* Derived constants common to both models, in NEST's units, computed with the same
  * expressions as pyNN.nest's translations (g_L = cm / tau_m * 1000 etc.). */
 #define AEIF_PREPARE_COMMON(p, d, ctx)                                                  \
     do {                                                                                \
-        (d)->g_L = (p)->cm / (p)->tau_m * 1000.0;       /* nS */                        \
-        (d)->C_m = (p)->cm * 1000.0;                    /* pF */                        \
-        (d)->I_e = (p)->i_offset * 1000.0;              /* pA */                        \
-        (d)->b_pA = (p)->b * 1000.0;                    /* pA */                        \
+        (d)->g_L = (p)->cm / (p)->tau_m * SF_UNITS_PER_PYNN;    /* nS */                 \
+        (d)->C_m = (p)->cm * SF_UNITS_PER_PYNN;                 /* pF */                 \
+        (d)->I_e = (p)->i_offset * SF_UNITS_PER_PYNN;           /* pA */                 \
+        (d)->b_pA = (p)->b * SF_UNITS_PER_PYNN;                 /* pA */                 \
         /* with delta_T = 0 the model is an IF neuron and fires at v_thresh (NEST) */   \
         (d)->v_detect = (p)->delta_T > 0.0 ? (p)->v_spike : (p)->v_thresh;             \
         (d)->refrac_steps = sf_duration_steps((p)->tau_refrac, (ctx)->dt);              \
@@ -215,8 +249,8 @@ static inline uint32_t aeif_advance(sf_ode_fn f, aeif_rhs_ctx *ctx, int n, doubl
  * NEST units (pA, nS) so that values carry over between steps without a round trip
  * through the unit conversion. A public value that no longer equals its shadow's
  * conversion was set by the user (initialize()) and replaces the shadow. */
-static inline void aeif_sync(double public_value, double *shadow) {
-    if (public_value != *shadow * 0.001) *shadow = public_value * 1000.0;
+static inline void aeif_sync(sf_real public_value, sf_real *shadow) {
+    if (public_value != *shadow * SF_PYNN_PER_UNIT) *shadow = public_value * SF_UNITS_PER_PYNN;
 }
 
 #endif /* SPINNFRAME_AEIF_COMMON_H */

@@ -36,22 +36,22 @@ enum { GIF_V = 0, GIF_GE, GIF_GI, GIF_DIM };
 typedef struct gif_rhs_ctx {
     const sf_params_t *p;
     const sf_derived_t *d;
-    double i_stim;       /* injected current during the step, pA */
-    double stc;          /* spike-triggered current (eta), pA */
+    sf_real i_stim;      /* injected current during the step, pA */
+    sf_real stc;         /* spike-triggered current (eta), pA */
     int refractory;
 } gif_rhs_ctx;
 
-static void gif_rhs(const double *y, double *f, const void *vctx) {
+static void gif_rhs(const sf_real *y, sf_real *f, const void *vctx) {
     const gif_rhs_ctx *c = (const gif_rhs_ctx *)vctx;
     const sf_params_t *p = c->p;
     const sf_derived_t *d = c->d;
     /* while refractory the membrane is clamped at v_reset */
-    const double v = c->refractory ? p->v_reset : y[GIF_V];
-    const double i_syn_exc = y[GIF_GE] * (v - p->e_rev_E);
-    const double i_syn_inh = y[GIF_GI] * (v - p->e_rev_I);
-    const double i_l = d->g_l * (v - p->v_rest);
+    const sf_real v = c->refractory ? p->v_reset : y[GIF_V];
+    const sf_real i_syn_exc = y[GIF_GE] * (v - p->e_rev_E);
+    const sf_real i_syn_inh = y[GIF_GI] * (v - p->e_rev_I);
+    const sf_real i_l = d->g_l * (v - p->v_rest);
     /* left to right as in NEST, so that rounding agrees */
-    f[GIF_V] = c->refractory ? 0.0
+    f[GIF_V] = c->refractory ? SF_REAL(0.0)
         : (-i_l + c->i_stim + d->i_e - i_syn_exc - i_syn_inh - c->stc) / d->c_m;
     f[GIF_GE] = -y[GIF_GE] / p->tau_syn_E;
     f[GIF_GI] = -y[GIF_GI] / p->tau_syn_I;
@@ -65,18 +65,18 @@ static inline double gif_seq(const sf_context *ctx, sf_sequence s, uint32_t k) {
 /* 1 if every component is finite. sf_ode_evolve's NaN check is not enough on its own: a
  * NaN error estimate is caught only if no later component has a finite one (as in GSL,
  * whose step control ignores NaN), so a NaN state could be accepted. */
-static inline int gif_all_finite(const double *y) {
+static inline int gif_all_finite(const sf_real *y) {
     for (int i = 0; i < GIF_DIM; i++)
-        if (!isfinite(y[i])) return 0;
+        if (!SF_ISFINITE(y[i])) return 0;
     return 1;
 }
 
 static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
     const double h = ctx->dt;
     /* PyNN units -> NEST units, with the operations pyNN.nest applies */
-    d->c_m = p->cm * 1000.0;
-    d->g_l = p->cm / p->tau_m * 1000.0;
-    d->i_e = p->i_offset * 1000.0;
+    d->c_m = p->cm * SF_UNITS_PER_PYNN;
+    d->g_l = p->cm / p->tau_m * SF_UNITS_PER_PYNN;
+    d->i_e = p->i_offset * SF_UNITS_PER_PYNN;
     d->lambda0_per_ms = p->lambda0 / 1000.0;         /* Hz -> 1/ms */
     d->refrac_steps = sf_duration_steps(p->tau_refrac, h);   /* NEST's rounding */
     /* Paired arrays of different lengths are not accepted by NEST; here the components
@@ -92,7 +92,7 @@ static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_co
     d->n_gamma = (int32_t)n_gamma;
 #define GIF_PREPARE(k)                                                                     \
     d->p_eta##k = (k) < n_eta ? exp(-h / gif_seq(ctx, p->tau_eta, k)) : 0.0;               \
-    d->q_eta##k = (k) < n_eta ? gif_seq(ctx, p->a_eta, k) * 1000.0 : 0.0;   /* nA -> pA */ \
+    d->q_eta##k = (k) < n_eta ? gif_seq(ctx, p->a_eta, k) * SF_UNITS_PER_PYNN : 0.0; /* nA -> pA */ \
     d->p_gamma##k = (k) < n_gamma ? exp(-h / gif_seq(ctx, p->tau_gamma, k)) : 0.0;         \
     d->q_gamma##k = (k) < n_gamma ? gif_seq(ctx, p->a_gamma, k) : 0.0;
     GIF_COMPONENTS(GIF_PREPARE)
@@ -119,10 +119,10 @@ static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_stat
 
 static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                                const sf_input *in, const sf_context *ctx) {
-    const double h = ctx->dt;
+    const sf_real h = SF_DT(ctx);
     /* 1. adaptation: values for this step, then decay (NEST's summation order) */
-    double stc = 0.0;
-    double sfa = p->v_t_star;
+    sf_real stc = SF_REAL(0.0);
+    sf_real sfa = p->v_t_star;
 #define GIF_DECAY(k)                   \
     stc += s->eta##k;                  \
     s->eta##k *= d->p_eta##k;          \
@@ -130,12 +130,12 @@ static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_s
     s->gamma##k *= d->p_gamma##k;
     GIF_COMPONENTS(GIF_DECAY)
 #undef GIF_DECAY
-    s->i_eta = stc * 0.001;            /* pA -> nA, as pyNN.nest scales I_stc */
+    s->i_eta = stc * SF_REAL(SF_PYNN_PER_UNIT);   /* pA -> nA, as pyNN.nest scales I_stc */
     s->v_t = sfa;
 
     /* 2. membrane and conductances over the step */
-    double y[GIF_DIM] = {s->v, s->gsyn_exc * 1000.0, s->gsyn_inh * 1000.0};
-    const gif_rhs_ctx rc = {p, d, in->i_inj * 1000.0, stc, s->refrac > 0};
+    sf_real y[GIF_DIM] = {s->v, s->gsyn_exc * SF_REAL(SF_UNITS_PER_PYNN), s->gsyn_inh * SF_REAL(SF_UNITS_PER_PYNN)};
+    const gif_rhs_ctx rc = {p, d, in->i_inj * SF_REAL(SF_UNITS_PER_PYNN), stc, s->refrac > 0};
     const sf_ode_control ctl = sf_ode_control_y(1e-3, 0.0);
     if (sf_ode_evolve(gif_rhs, &rc, GIF_DIM, y, h, &s->ode_step, &ctl) < 0
         || !gif_all_finite(y)) {
@@ -143,27 +143,27 @@ static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_s
          * GSLSolverFailure or carries on with NaN): keep the last finite state for this
          * step, and restart the step-size search from dt on the next step. */
         y[GIF_V] = s->v;
-        y[GIF_GE] = s->gsyn_exc * 1000.0;
-        y[GIF_GI] = s->gsyn_inh * 1000.0;
+        y[GIF_GE] = s->gsyn_exc * SF_REAL(SF_UNITS_PER_PYNN);
+        y[GIF_GI] = s->gsyn_inh * SF_REAL(SF_UNITS_PER_PYNN);
         s->ode_step = 0.0;
         if (s->ode_failures < INT32_MAX) s->ode_failures++;   /* a diagnostic count */
     }
     /* 3. spikes arriving at the end of the step (uS -> nS) */
-    y[GIF_GE] += in->syn[SF_RECEPTOR_EXCITATORY] * 1000.0;
-    y[GIF_GI] += in->syn[SF_RECEPTOR_INHIBITORY] * 1000.0;
+    y[GIF_GE] += in->syn[SF_RECEPTOR_EXCITATORY] * SF_REAL(SF_UNITS_PER_PYNN);
+    y[GIF_GI] += in->syn[SF_RECEPTOR_INHIBITORY] * SF_REAL(SF_UNITS_PER_PYNN);
     s->v = y[GIF_V];
-    s->gsyn_exc = y[GIF_GE] / 1000.0;
-    s->gsyn_inh = y[GIF_GI] / 1000.0;
+    s->gsyn_exc = y[GIF_GE] / SF_REAL(SF_UNITS_PER_PYNN);
+    s->gsyn_inh = y[GIF_GI] / SF_REAL(SF_UNITS_PER_PYNN);
 
     /* 4. escape noise, or refractoriness */
     if (s->refrac == 0) {
-        const double lambda = d->lambda0_per_ms * exp((s->v - sfa) / p->delta_v);
+        const sf_real lambda = d->lambda0_per_ms * SF_EXP((s->v - sfa) / p->delta_v);
         /* lambda0 = 0 (or exp underflow) draws nothing, as in NEST; lambda = inf fires */
-        if (lambda > 0.0) {
+        if (lambda > SF_REAL(0.0)) {
             /* 1 - u is uniform in [0, 1), like NEST's drand(); fire if below the
              * probability of at least one event of rate lambda within the step */
-            const double r = 1.0 - sf_rng_uniform(&s->rng);
-            if (r < -expm1(-lambda * h)) {
+            const sf_real r = SF_REAL(1.0) - sf_rng_uniform_real(&s->rng);
+            if (r < -SF_EXPM1(-lambda * h)) {
 #define GIF_JUMP(k)                    \
                 s->eta##k += d->q_eta##k;  \
                 s->gamma##k += d->q_gamma##k;

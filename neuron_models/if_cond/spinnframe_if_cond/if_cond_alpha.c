@@ -22,14 +22,14 @@ static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_stat
 
 /* dy/dt. The order of the terms of the membrane current is NEST's (it differs from
  * iaf_cond_exp's), so that the floating-point sums round the same way. */
-static void if_cond_alpha_rhs(const double *y, double *f, const void *vctx) {
+static void if_cond_alpha_rhs(const sf_real *y, sf_real *f, const void *vctx) {
     const if_cond_rhs_ctx *c = (const if_cond_rhs_ctx *)vctx;
     const sf_params_t *p = c->p;
-    const double v = if_cond_effective_v(c, y[V_M]);
-    const double i_syn_exc = y[G_EXC] * (v - p->e_rev_E);
-    const double i_syn_inh = y[G_INH] * (v - p->e_rev_I);
-    const double i_leak = c->d->g_l * (v - p->v_rest);
-    f[V_M] = c->refractory ? 0.0
+    const sf_real v = if_cond_effective_v(c, y[V_M]);
+    const sf_real i_syn_exc = y[G_EXC] * (v - p->e_rev_E);
+    const sf_real i_syn_inh = y[G_INH] * (v - p->e_rev_I);
+    const sf_real i_leak = c->d->g_l * (v - p->v_rest);
+    f[V_M] = c->refractory ? SF_REAL(0.0)
              : (-i_leak - i_syn_exc - i_syn_inh + c->i_stim + c->d->i_e) / c->d->c_m;
     f[DG_EXC] = -y[DG_EXC] / p->tau_syn_E;
     f[G_EXC] = y[DG_EXC] - (y[G_EXC] / p->tau_syn_E);
@@ -39,14 +39,14 @@ static void if_cond_alpha_rhs(const double *y, double *f, const void *vctx) {
 
 static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                                const sf_input *in, const sf_context *ctx) {
-    double y[N_Y] = {s->v, s->dg_exc_ns, s->g_exc_ns, s->dg_inh_ns, s->g_inh_ns};
-    const if_cond_rhs_ctx rc = {p, d, s->refrac > 0, in->i_inj * 1000.0};
+    sf_real y[N_Y] = {s->v, s->dg_exc_ns, s->g_exc_ns, s->dg_inh_ns, s->g_inh_ns};
+    const if_cond_rhs_ctx rc = {p, d, s->refrac > 0, in->i_inj * IF_COND_NS_PER_US};
     const sf_ode_control control = sf_ode_control_y(IF_COND_EPS_ABS, IF_COND_EPS_REL);
-    if (sf_ode_evolve(if_cond_alpha_rhs, &rc, N_Y, y, ctx->dt, &s->h, &control) < 0) {
+    if (sf_ode_evolve(if_cond_alpha_rhs, &rc, N_Y, y, SF_DT(ctx), &s->h, &control) < 0) {
         /* NEST would stop with GSLSolverFailure; mark the state invalid instead. */
-        s->v = s->gsyn_exc = s->gsyn_inh = NAN;
-        s->g_exc_ns = s->g_inh_ns = s->dg_exc_ns = s->dg_inh_ns = NAN;
-        s->h = 0.0;
+        s->v = s->gsyn_exc = s->gsyn_inh = SF_INVALID;
+        s->g_exc_ns = s->g_inh_ns = s->dg_exc_ns = s->dg_inh_ns = SF_INVALID;
+        s->h = SF_REAL(0.0);
         return 0;
     }
 

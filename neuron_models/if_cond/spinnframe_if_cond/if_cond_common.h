@@ -20,15 +20,17 @@
 /* Euler's number, as NEST's numerics::e (M_E is not part of strict C99). */
 #define IF_COND_E 2.718281828459045235360287
 
-/* Conductances scale between PyNN's uS and NEST's nS. */
-#define IF_COND_NS_PER_US 1000.0
+/* Conductances scale between PyNN's uS and the integration units: NEST's nS on the host,
+ * 100 nS on fixed-point targets (see SF_UNITS_PER_PYNN in the SDK; "ns" in the names
+ * below means these units). */
+#define IF_COND_NS_PER_US SF_REAL(SF_UNITS_PER_PYNN)
 
 /* The integrated conductance is kept in nS (internal state); the public, recordable copy
  * in uS is derived from it after every step. A user may overwrite the public copy between
  * runs (Population.initialize), so at the start of each run the internal value is taken
  * from the public one unless the public one is still exactly the copy derived from it.
  * This way neither value picks up a rounding error from converting back and forth. */
-static inline double if_cond_ns_from_public(double public_us, double internal_ns) {
+static inline sf_real if_cond_ns_from_public(sf_real public_us, sf_real internal_ns) {
     if (public_us == internal_ns / IF_COND_NS_PER_US) return internal_ns;
     return public_us * IF_COND_NS_PER_US;
 }
@@ -42,9 +44,9 @@ static inline int32_t if_cond_refrac_steps(double tau_refrac, double dt) {
  * uses to hand the parameters to NEST, so that both integrate exactly the same numbers. */
 static inline void if_cond_prepare_membrane(const sf_params_t *p, sf_derived_t *d,
                                             const sf_context *ctx) {
-    d->c_m = p->cm * 1000.0;
-    d->g_l = p->cm / p->tau_m * 1000.0;
-    d->i_e = p->i_offset * 1000.0;
+    d->c_m = p->cm * SF_UNITS_PER_PYNN;
+    d->g_l = p->cm / p->tau_m * SF_UNITS_PER_PYNN;
+    d->i_e = p->i_offset * SF_UNITS_PER_PYNN;
     d->refrac_steps = if_cond_refrac_steps(p->tau_refrac, ctx->dt);
 }
 
@@ -63,14 +65,14 @@ typedef struct if_cond_rhs_ctx {
     const sf_params_t *p;
     const sf_derived_t *d;
     int refractory;
-    double i_stim;
+    sf_real i_stim;
 } if_cond_rhs_ctx;
 
 /* The membrane potential the currents are computed with: v_reset while refractory (the
  * potential is clamped there), otherwise v but at most v_thresh (within the time step in
  * which v crosses threshold, NEST computes the currents with v_thresh, so the crossing
  * step does not overshoot into the strongly nonlinear range). */
-static inline double if_cond_effective_v(const if_cond_rhs_ctx *c, double v) {
+static inline sf_real if_cond_effective_v(const if_cond_rhs_ctx *c, sf_real v) {
     if (c->refractory) return c->p->v_reset;
     return (c->p->v_thresh < v) ? c->p->v_thresh : v;   /* like std::min(v, v_thresh) */
 }

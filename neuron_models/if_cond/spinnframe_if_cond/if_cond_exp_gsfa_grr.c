@@ -20,16 +20,16 @@ static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_stat
 
 /* dy/dt. The order of the terms of the membrane current is NEST's, so that the
  * floating-point sums round the same way. */
-static void if_cond_exp_gsfa_grr_rhs(const double *y, double *f, const void *vctx) {
+static void if_cond_exp_gsfa_grr_rhs(const sf_real *y, sf_real *f, const void *vctx) {
     const if_cond_rhs_ctx *c = (const if_cond_rhs_ctx *)vctx;
     const sf_params_t *p = c->p;
-    const double v = if_cond_effective_v(c, y[V_M]);
-    const double i_syn_exc = y[G_EXC] * (v - p->e_rev_E);
-    const double i_syn_inh = y[G_INH] * (v - p->e_rev_I);
-    const double i_leak = c->d->g_l * (v - p->v_rest);
-    const double i_sfa = y[G_SFA] * (v - p->e_rev_sfa);
-    const double i_rr = y[G_RR] * (v - p->e_rev_rr);
-    f[V_M] = c->refractory ? 0.0
+    const sf_real v = if_cond_effective_v(c, y[V_M]);
+    const sf_real i_syn_exc = y[G_EXC] * (v - p->e_rev_E);
+    const sf_real i_syn_inh = y[G_INH] * (v - p->e_rev_I);
+    const sf_real i_leak = c->d->g_l * (v - p->v_rest);
+    const sf_real i_sfa = y[G_SFA] * (v - p->e_rev_sfa);
+    const sf_real i_rr = y[G_RR] * (v - p->e_rev_rr);
+    f[V_M] = c->refractory ? SF_REAL(0.0)
              : (-i_leak + c->i_stim + c->d->i_e - i_syn_exc - i_syn_inh - i_sfa - i_rr)
                / c->d->c_m;
     f[G_EXC] = -y[G_EXC] / p->tau_syn_E;
@@ -40,14 +40,14 @@ static void if_cond_exp_gsfa_grr_rhs(const double *y, double *f, const void *vct
 
 static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                                const sf_input *in, const sf_context *ctx) {
-    double y[N_Y] = {s->v, s->g_exc_ns, s->g_inh_ns, s->g_s, s->g_r};
-    const if_cond_rhs_ctx rc = {p, d, s->refrac > 0, in->i_inj * 1000.0};
+    sf_real y[N_Y] = {s->v, s->g_exc_ns, s->g_inh_ns, s->g_s, s->g_r};
+    const if_cond_rhs_ctx rc = {p, d, s->refrac > 0, in->i_inj * IF_COND_NS_PER_US};
     const sf_ode_control control = sf_ode_control_y(IF_COND_EPS_ABS, IF_COND_EPS_REL);
-    if (sf_ode_evolve(if_cond_exp_gsfa_grr_rhs, &rc, N_Y, y, ctx->dt, &s->h, &control) < 0) {
+    if (sf_ode_evolve(if_cond_exp_gsfa_grr_rhs, &rc, N_Y, y, SF_DT(ctx), &s->h, &control) < 0) {
         /* NEST would stop with GSLSolverFailure; mark the state invalid instead. */
-        s->v = s->gsyn_exc = s->gsyn_inh = s->g_exc_ns = s->g_inh_ns = NAN;
-        s->g_s = s->g_r = NAN;
-        s->h = 0.0;
+        s->v = s->gsyn_exc = s->gsyn_inh = s->g_exc_ns = s->g_inh_ns = SF_INVALID;
+        s->g_s = s->g_r = SF_INVALID;
+        s->h = SF_REAL(0.0);
         return 0;
     }
     /* spikes arriving at the end of the step */

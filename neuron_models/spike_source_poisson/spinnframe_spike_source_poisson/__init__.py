@@ -13,7 +13,7 @@ from pathlib import Path
 from pyNN.standardmodels import cells
 
 from spinnframe import hookimpl
-from spinnframe.specs import NeuronModelSpec, Parameter, StateVariable
+from spinnframe.specs import Derived, NeuronModelSpec, Parameter, StateVariable
 
 __version__ = "0.1.0"
 
@@ -30,6 +30,13 @@ SPIKE_SOURCE_POISSON = NeuronModelSpec(
         StateVariable("next_t", "ms", 0.0, recordable=False, public=False,
                       doc="time of the next spike"),
         StateVariable("seeded", "", 0, recordable=False, public=False, kind="int"),
+    ],
+    # used by the fixed-point (SpiNNaker) build only, which draws a count per time step
+    derived=[
+        Derived("silence", kind="uint64",
+                doc="exp(-rate dt) in units of 2^-32: probability of no spike in a step"),
+        Derived("start_step", kind="uint64", doc="first step that may emit a spike"),
+        Derived("stop_step", kind="uint64", doc="first step that emits none any more"),
     ],
     kernel=Path(__file__).with_name("spike_source_poisson.c"),
     pynn_base=cells.SpikeSourcePoisson,

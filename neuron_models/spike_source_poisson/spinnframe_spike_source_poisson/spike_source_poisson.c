@@ -1,9 +1,45 @@
-/* SpikeSourcePoisson kernel: exponential inter-spike intervals, one stream per neuron. */
+/* SpikeSourcePoisson kernel: one random stream per neuron.
+ *
+ * Host: exponential inter-spike intervals drawn exactly in continuous time, each spike
+ * emitted in the time step it falls in.
+ * Fixed-point targets (no floating point per step): the number of spikes of each step is
+ * drawn directly, Poisson with mean rate dt, by Knuth's product of uniforms (32-bit
+ * integers) against the derived silence = exp(-rate dt); the same distribution of counts
+ * per step. The window [start, start + duration) is rounded to whole steps there. */
 
 static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
-    (void)p; (void)d; (void)ctx;
+    const double silence = exp(-(double)p->rate * ctx->dt / 1000.0);
+    d->silence = (uint64_t)llround(silence * 4294967296.0);
+    const int64_t start = sf_time_steps(p->start, ctx->dt);
+    const int64_t stop = sf_time_steps((double)p->start + (double)p->duration, ctx->dt);
+    d->start_step = start > 0 ? (uint64_t)start : 0;
+    d->stop_step = stop > 0 ? (uint64_t)stop : 0;
 }
 
+#ifdef SPINNFRAME_FIXED_POINT
+static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                            const sf_context *ctx, uint64_t neuron) {
+    (void)p; (void)d;
+    if (!s->seeded) {
+        s->rng = sf_rng_seed(ctx->seed, neuron);
+        s->seeded = 1;
+    }
+}
+
+static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                               const sf_input *in, const sf_context *ctx) {
+    (void)p; (void)in;
+    if (ctx->step < d->start_step || ctx->step >= d->stop_step) return 0;
+    /* the count is the number of uniforms whose running product stays above silence */
+    uint32_t count = 0;
+    uint64_t product = sf_splitmix64(&s->rng) >> 32;
+    while (product > d->silence) {
+        product = (product * (sf_splitmix64(&s->rng) >> 32)) >> 32;
+        count++;
+    }
+    return count;
+}
+#else
 static inline void poisson_draw_from(const sf_params_t *p, sf_state_t *s, double t) {
     const double from = t > p->start ? t : p->start;
     s->next_t = p->rate > 0.0 ? from + sf_rng_exponential(&s->rng, 1000.0 / p->rate)
@@ -34,3 +70,4 @@ static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_s
     }
     return count;
 }
+#endif

@@ -19,18 +19,18 @@
 /* What the right-hand side needs besides the state: held constant over one step. */
 typedef struct alif_rhs_ctx {
     const sf_params_t *p;
-    double i_ext;   /* i_offset + injected current, nA */
+    sf_real i_ext;  /* i_offset + injected current, nA */
     int clamped;    /* 1 while refractory: v is held at v_reset */
 } alif_rhs_ctx;
 
 /* y = (v, w, isyn_exc, isyn_inh) */
-static void alif_rhs(const double *y, double *dydt, const void *vctx) {
+static void alif_rhs(const sf_real *y, sf_real *dydt, const void *vctx) {
     const alif_rhs_ctx *c = (const alif_rhs_ctx *)vctx;
     const sf_params_t *p = c->p;
-    const double v = y[0], w = y[1], ie = y[2], ii = y[3];
-    dydt[0] = c->clamped ? 0.0
+    const sf_real v = y[0], w = y[1], ie = y[2], ii = y[3];
+    dydt[0] = c->clamped ? SF_REAL(0.0)
                          : (p->v_rest - v) / p->tau_m + (ie + ii - w + c->i_ext) / p->cm;
-    dydt[1] = (p->a * 1e-3 * (v - p->v_rest) - w) / p->tau_w;   /* nS * mV = pA */
+    dydt[1] = (p->a * SF_REAL(1e-3) * (v - p->v_rest) - w) / p->tau_w;   /* nS * mV = pA */
     dydt[2] = -ie / p->tau_syn_E;
     dydt[3] = -ii / p->tau_syn_I;
 }
@@ -47,11 +47,11 @@ static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_stat
 static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                                const sf_input *in, const sf_context *ctx) {
     const alif_rhs_ctx rc = {p, p->i_offset + in->i_inj, s->refrac > 0};
-    double y[ALIF_DIM] = {s->v, s->w, s->isyn_exc, s->isyn_inh};
+    sf_real y[ALIF_DIM] = {s->v, s->w, s->isyn_exc, s->isyn_inh};
     const sf_ode_control ctl = sf_ode_control_y(ALIF_EPS_ABS, ALIF_EPS_REL);
     /* On failure (not expected: the equations are linear and stable) y holds the last
      * finite state, and the neuron continues from it. */
-    (void)sf_ode_evolve(alif_rhs, &rc, ALIF_DIM, y, ctx->dt, &s->ode_step, &ctl);
+    (void)sf_ode_evolve(alif_rhs, &rc, ALIF_DIM, y, SF_DT(ctx), &s->ode_step, &ctl);
     s->v = y[0];
     s->w = y[1];
     if (s->refrac > 0) s->refrac--;
