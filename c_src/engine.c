@@ -334,6 +334,11 @@ static inline double stochastic_uniform(uint64_t seed, uint64_t syn, uint64_t st
     return (double)(sf_splitmix64(&x) >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* Delay of synapse s of block b, in steps, whatever the storage form. */
+static inline uint32_t syn_delay(const sf_block_desc *b, uint64_t s) {
+    return b->delay8 ? b->delay8[s] : b->delay16 ? b->delay16[s] : b->delay_const;
+}
+
 /* The weight synapse s delivers for a spike emitted at t_spike (ms), updating its state.
  * Returns 0 when nothing is transmitted (stochastic synapses). */
 static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q, uint64_t s,
@@ -365,9 +370,9 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
     }
     case SF_SYN_STDP:
     case SF_SYN_VOGELS: {
-        const uint32_t j = b->post_index[s];
+        const uint32_t j = b->post_base + b->post16[s];
         sf_archive *a = &q->arch[j];
-        const double d = (double)b->delay[s] * e->dt;
+        const double d = (double)syn_delay(b, s) * e->dt;
         const double t_last = b->s1[s], kplus = b->s0[s];
         const double tau = prm->a;
         double w = b->w[s];
@@ -413,15 +418,33 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
 }
 
 /* Deliver the spikes of population p through the blocks that thread tid owns. */
+/* One row of static synapses; TARGET(s), DELAY(s) and WEIGHT(s) read synapse s of block b.
+ * Written out per storage form (below) so that the inner loop has no format test. */
+#define SF_STATIC_ROW(TARGET, DELAY, WEIGHT)                                             \
+    for (uint64_t s = s0; s < s1; s++) {                                                  \
+        uint32_t target_slot = slot + (DELAY);                                            \
+        if (target_slot >= n_slots) target_slot -= n_slots;                               \
+        ring[target_slot * stride + (TARGET)] += mult * (sf_real)(WEIGHT);               \
+    }
+#define SF_STATIC_ROW_W(TARGET, DELAY)                                                    \
+    if (!b->weight_table) { SF_STATIC_ROW(TARGET, DELAY, b->weight[s]) }                  \
+    else if (b->weight_index) { SF_STATIC_ROW(TARGET, DELAY, wt[b->weight_index[s]]) }    \
+    else { SF_STATIC_ROW(TARGET, DELAY, w0) }
+
 static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, uint64_t step) {
     const double t_spike = (double)(step + 1) * e->dt;
+    const uint32_t n_slots = e->n_slots;
     for (uint32_t ob = 0; ob < p->n_out; ob++) {
         const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
         if (b->thread != tid) continue;
         sf_pop *q = &e->pops[b->post];
         const size_t nq = q->d.n;
         const size_t stride = (size_t)q->d.n_receptors * nq;
-        sf_real *ring = q->ring + (size_t)b->receptor * nq;
+        sf_real *ring = q->ring + (size_t)b->receptor * nq + b->post_base;
+        const uint16_t *tg = b->post16;
+        const double *wt = b->weight_table;
+        const double w0 = wt ? wt[0] : 0.0;
+        const uint32_t dc = b->delay_const;
         for (uint32_t t = 0; t < e->n_threads; t++) {
             uint32_t begin, end;
             sf_engine_thread_range(p->d.n, e->n_threads, t, &begin, &end);
@@ -435,25 +458,17 @@ static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, 
                         for (uint64_t s = s0; s < s1; s++) {
                             double w;
                             if (!dynamic_weight(e, b, q, s, t_spike, step, &w)) continue;
-                            uint32_t target_slot = slot + b->delay[s];
-                            if (target_slot >= e->n_slots) target_slot -= e->n_slots;
-                            ring[target_slot * stride + b->post_index[s]] += (sf_real)w;
+                            uint32_t target_slot = slot + syn_delay(b, s);
+                            if (target_slot >= n_slots) target_slot -= n_slots;
+                            ring[target_slot * stride + tg[s]] += (sf_real)w;
                         }
                     }
-                } else if (b->weight_table) {
-                    for (uint64_t s = s0; s < s1; s++) {
-                        uint32_t target_slot = slot + b->delay[s];
-                        if (target_slot >= e->n_slots) target_slot -= e->n_slots;
-                        ring[target_slot * stride + b->post_index[s]] +=
-                            mult * (sf_real)b->weight_table[b->weight_index[s]];
-                    }
+                } else if (b->delay8) {
+                    SF_STATIC_ROW_W(tg[s], b->delay8[s])
+                } else if (b->delay16) {
+                    SF_STATIC_ROW_W(tg[s], b->delay16[s])
                 } else {
-                    for (uint64_t s = s0; s < s1; s++) {
-                        uint32_t target_slot = slot + b->delay[s];
-                        if (target_slot >= e->n_slots) target_slot -= e->n_slots;
-                        ring[target_slot * stride + b->post_index[s]] +=
-                            mult * (sf_real)b->weight[s];
-                    }
+                    SF_STATIC_ROW_W(tg[s], dc)
                 }
             }
         }
@@ -645,11 +660,13 @@ static inline int64_t idx_at(const void *a, int index64, uint64_t k) {
 }
 
 /* Both passes run one OpenMP thread per block: each scans every synapse and keeps those of
- * its own target range, so the wall time is that of one scan whatever the block count. */
+ * its own target range, so the wall time is that of one scan when there are no more blocks
+ * than threads. */
 uint64_t sf_split_count(uint64_t n_syn, const void *pre, const void *post, int index64,
-                        uint32_t n_pre, uint32_t n_blocks, const uint32_t *bounds,
-                        uint64_t *const *row_ptr, uint64_t *totals) {
-#pragma omp parallel for num_threads(n_blocks) schedule(static, 1)
+                        uint32_t n_pre, uint32_t n_blocks, uint32_t n_threads,
+                        const uint32_t *bounds, uint64_t *const *row_ptr, uint64_t *totals) {
+    (void)n_threads;
+#pragma omp parallel for num_threads(n_threads < n_blocks ? n_threads : n_blocks) schedule(dynamic, 1)
     for (uint32_t t = 0; t < n_blocks; t++) {
         uint64_t *rp = row_ptr[t];
         const int64_t lo = bounds[t], hi = bounds[t + 1];
@@ -669,15 +686,18 @@ uint64_t sf_split_count(uint64_t n_syn, const void *pre, const void *post, int i
 }
 
 uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post, int index64,
-                        const double *delay_ms, const double *weight,
-                        const uint16_t *weight_idx, double dt, uint32_t n_pre,
-                        uint32_t n_blocks, const uint32_t *bounds,
-                        uint64_t *const *row_ptr, uint32_t *const *post_out,
-                        uint16_t *const *delay_out, float *const *weight_out,
-                        uint16_t *const *weight_idx_out, uint64_t *const *order_out) {
+                        const uint16_t *delay_steps, const float *weight,
+                        const uint16_t *weight_idx, uint32_t n_pre, uint32_t n_blocks,
+                        uint32_t n_threads, const uint32_t *bounds,
+                        uint64_t *const *row_ptr, uint16_t *const *post16_out,
+                        uint8_t *const *delay8_out, uint16_t *const *delay16_out,
+                        float *const *weight_out, uint16_t *const *weight_idx_out,
+                        uint64_t *const *order_out) {
     uint64_t placed = 0;
     int failed = 0;
-#pragma omp parallel for num_threads(n_blocks) schedule(static, 1) reduction(+:placed, failed)
+    (void)n_threads;
+#pragma omp parallel for num_threads(n_threads < n_blocks ? n_threads : n_blocks) \
+    schedule(dynamic, 1) reduction(+:placed, failed)
     for (uint32_t t = 0; t < n_blocks; t++) {
         const int64_t lo = bounds[t], hi = bounds[t + 1];
         if (lo >= hi) continue;
@@ -687,18 +707,22 @@ uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post, int i
             continue;
         }
         memcpy(fill, row_ptr[t], ((size_t)n_pre + 1) * sizeof(uint64_t));
-        uint32_t *po = post_out[t];
-        uint16_t *dl = delay_out[t];
+        uint16_t *po = post16_out[t];
+        uint8_t *d8 = delay_steps && delay8_out ? delay8_out[t] : NULL;
+        uint16_t *d16 = delay_steps && !d8 && delay16_out ? delay16_out[t] : NULL;
+        float *wf = weight && !weight_idx && weight_out ? weight_out[t] : NULL;
+        uint16_t *wi = weight_idx && weight_idx_out ? weight_idx_out[t] : NULL;
+        uint64_t *ord = order_out ? order_out[t] : NULL;
         for (uint64_t k = 0; k < n_syn; k++) {          /* place, stable within a row */
             const int64_t j = idx_at(post, index64, k);
             if (j < lo || j >= hi) continue;
             const uint64_t at = fill[idx_at(pre, index64, k)]++;
-            po[at] = (uint32_t)j;
-            const double steps = floor(delay_ms[k] / dt + 0.5);
-            dl[at] = (uint16_t)(steps < 1.0 ? 1.0 : steps);
-            if (weight_idx) weight_idx_out[t][at] = weight_idx[k];
-            else weight_out[t][at] = (float)weight[k];
-            if (order_out) order_out[t][at] = k;
+            po[at] = (uint16_t)(j - lo);
+            if (d8) d8[at] = (uint8_t)delay_steps[k];
+            else if (d16) d16[at] = delay_steps[k];
+            if (wi) wi[at] = weight_idx[k];
+            else if (wf) wf[at] = weight[k];
+            if (ord) ord[at] = k;
             placed++;
         }
         free(fill);

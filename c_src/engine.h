@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 2u
+#define SF_ENGINE_ABI_VERSION 3u
 
 typedef void (*sf_update_fn)(sf_population_view *pv, uint32_t begin, uint32_t end,
                              const sf_context *ctx, uint32_t *spikes, uint32_t *counts,
@@ -39,9 +39,14 @@ typedef struct sf_pop_desc {
  * (sf_engine_thread_range) and each block holds only the synapses onto one thread's range,
  * so threads never write the same ring-buffer entries, and every target sums its inputs in
  * the same order whatever the thread count (bitwise identical results).
- * Weights come in one of two forms: exact, as a 16-bit index per synapse into a table of
- * doubles (when the block has at most 65536 distinct weights, e.g. homogeneous weights),
- * or as one float per synapse (weight_table == NULL). */
+ * Static synapses are stored compactly (bytes per synapse: 2 for the target, 0-2 for the
+ * delay, 0-4 for the weight):
+ *  - target: post_base + post16[s]; a block spans at most 65536 targets (a thread's range
+ *    wider than that is split into several blocks);
+ *  - delay in steps: delay8[s], delay16[s], or delay_const for every synapse of the block;
+ *  - weight: exact, as a 16-bit index per synapse into a table of doubles (at most 65536
+ *    distinct weights), weight_table[0] for every synapse when weight_index is NULL
+ *    (homogeneous weights), or one float per synapse (weight_table == NULL). */
 /* Synapse dynamics of a block (the rules are those of NEST's synapse models). */
 enum {
     SF_SYN_STATIC = 0,
@@ -71,10 +76,13 @@ typedef struct sf_block_desc {
     uint32_t thread;               /* the thread that delivers it: all its targets lie in
                                       that thread's range of the post population */
     const uint64_t *row_ptr;       /* n_pre + 1 */
-    const uint32_t *post_index;    /* per synapse */
-    const uint16_t *delay;         /* per synapse, in time steps, 1 .. n_slots - 1 */
+    const uint16_t *post16;        /* per synapse, target - post_base */
+    uint32_t post_base;
+    uint32_t delay_const;          /* delay of every synapse when delay8, delay16 are NULL */
+    const uint8_t *delay8;         /* per synapse, in time steps, 1 .. n_slots - 1 */
+    const uint16_t *delay16;
     const float *weight;           /* per synapse, when weight_table is NULL */
-    const uint16_t *weight_index;  /* per synapse, into weight_table */
+    const uint16_t *weight_index;  /* per synapse, into weight_table (NULL: entry 0) */
     const double *weight_table;
     /* synapse dynamics (kind != SF_SYN_STATIC): weights are then per synapse, mutable */
     uint32_t kind;
@@ -154,27 +162,32 @@ SF_API int sf_engine_set_archive(sf_engine *e, uint32_t pop, double tau_minus,
 SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_samples);
 /* Build the rows of the blocks of one projection from its connection arrays in two passes
  * (a counting sort by presynaptic neuron that keeps the original order within a row), each
- * pass running one OpenMP thread per block.
+ * pass running one OpenMP thread per block (at most n_threads at once).
  * Block t holds the synapses whose target lies in [bounds[t], bounds[t + 1]) (bounds has
- * n_blocks + 1 non-decreasing entries; targets outside [bounds[0], bounds[n_blocks]) are
- * left out). pre/post are int32 (or int64 when index64 != 0).
+ * n_blocks + 1 non-decreasing entries, each range at most 65536 wide; targets outside
+ * [bounds[0], bounds[n_blocks]) are left out). pre/post are int32 (or int64 when
+ * index64 != 0); delay_steps is uint16 per synapse, or NULL when the delay is the same for
+ * every synapse.
  * sf_split_count fills each block's row_ptr (n_pre + 1 entries) and its synapse count
  * totals[t], and returns the sum; the caller then sizes the outputs, and sf_split_place
- * writes post_out, delay_out (steps: floor(delay / dt + 0.5), at least 1) and either
- * weight_out (float) or, when weight_idx is given, weight_idx_out (uint16), and the
- * original position of every synapse to order_out when it is not NULL (each an array of
- * n_blocks pointers). sf_split_place returns the number of synapses written (UINT64_MAX
- * when out of memory). */
+ * writes post16_out (target - bounds[t]), the delays (to delay8_out when it is given, else
+ * to delay16_out when it is given, else nowhere), either weight_out (float) or, when
+ * weight_idx is given, weight_idx_out (uint16) (neither when both are NULL: homogeneous
+ * weights), and the original position of every synapse to order_out when it is not NULL
+ * (each an array of n_blocks pointers). sf_split_place returns the number of synapses
+ * written (UINT64_MAX when out of memory). */
 SF_API uint64_t sf_split_count(uint64_t n_syn, const void *pre, const void *post, int index64,
-                               uint32_t n_pre, uint32_t n_blocks, const uint32_t *bounds,
-                               uint64_t *const *row_ptr, uint64_t *totals);
+                               uint32_t n_pre, uint32_t n_blocks, uint32_t n_threads,
+                               const uint32_t *bounds, uint64_t *const *row_ptr,
+                               uint64_t *totals);
 SF_API uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post, int index64,
-                               const double *delay_ms, const double *weight,
-                               const uint16_t *weight_idx, double dt, uint32_t n_pre,
-                               uint32_t n_blocks, const uint32_t *bounds,
-                               uint64_t *const *row_ptr, uint32_t *const *post_out,
-                               uint16_t *const *delay_out, float *const *weight_out,
-                               uint16_t *const *weight_idx_out, uint64_t *const *order_out);
+                               const uint16_t *delay_steps, const float *weight,
+                               const uint16_t *weight_idx, uint32_t n_pre, uint32_t n_blocks,
+                               uint32_t n_threads, const uint32_t *bounds,
+                               uint64_t *const *row_ptr, uint16_t *const *post16_out,
+                               uint8_t *const *delay8_out, uint16_t *const *delay16_out,
+                               float *const *weight_out, uint16_t *const *weight_idx_out,
+                               uint64_t *const *order_out);
 
 /* Current sources for the next run call (caller-owned array, kept until the next call). */
 SF_API int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sources);

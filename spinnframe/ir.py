@@ -55,10 +55,17 @@ class ProjectionIR:
     post: int
     receptor: str
     receptor_index: int
-    pre_index: np.ndarray     # int64
-    post_index: np.ndarray    # int64
-    weight: np.ndarray        # float64 (nA or uS)
-    delay: np.ndarray         # float64, ms
+    pre_index: np.ndarray     # int32 or int64
+    post_index: np.ndarray    # int32 or int64
+    #: weights (nA or uS) as the core stores them: float64 per connection, float32 per
+    #: connection (static synapses with more distinct weights than a table holds), or a
+    #: uint16 index per connection into ``weight_table``; any of them may be a read-only
+    #: zero-stride view (one value for every connection). ``weight`` gives float64 values.
+    weight_values: np.ndarray
+    weight_table: np.ndarray | None
+    #: delays in time steps (uint16; may be a zero-stride view); ``delay`` gives ms
+    delay_steps: np.ndarray
+    dt: float
     synapse: str = "static"   # static | tsodyks | stdp | vogels | stochastic
     version: int = 0
     #: parameters of the synapse dynamics (PyNN names): the value of the first connection
@@ -70,6 +77,36 @@ class ProjectionIR:
     #: position of each connection in its Projection (to return plastic weights); None when
     #: the ProjectionIR holds all of the Projection's connections, in order
     connection_index: np.ndarray | None = None
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Weights (nA or uS) as float64, one per connection."""
+        return weights_as_float(self.weight_values, self.weight_table)
+
+    @property
+    def delay(self) -> np.ndarray:
+        """Delays in ms, one per connection (float64)."""
+        return steps_to_ms(self.delay_steps, self.dt)
+
+    def __len__(self) -> int:
+        return len(self.pre_index)
+
+
+def weights_as_float(values: np.ndarray, table: np.ndarray | None) -> np.ndarray:
+    """float64 weights from a stored weight column (see ProjectionIR.weight_values)."""
+    if values.strides == (0,) and len(values):     # one value for all: stays a view
+        one = table[int(values[0])] if table is not None else values[0]
+        return np.broadcast_to(np.float64(one), values.shape)
+    if table is not None:
+        return table[values]
+    return values.astype(np.float64, copy=False)
+
+
+def steps_to_ms(steps: np.ndarray, dt: float) -> np.ndarray:
+    """Delays in ms from step counts, rounded to 12 decimals (3 steps of 0.1 ms is 0.3)."""
+    if steps.strides == (0,) and len(steps):
+        return np.broadcast_to(np.round(float(steps[0]) * dt, 12), steps.shape)
+    return np.round(steps * dt, 12)
 
 
 @attrs.frozen(eq=False)

@@ -80,8 +80,8 @@ class State(common.control.BaseState):
         the smallest delay of the connections made so far (one time step if none)."""
         if self.min_delay_auto:
             from . import runner
-            smallest = [float(p.delay.min())
-                        for p in runner.build_network(self).projections if len(p.delay)]
+            smallest = [round(float(p.delay_steps.min()) * self.dt, 12)
+                        for p in runner.build_network(self).projections if len(p)]
             if smallest:
                 return min(smallest)
         return self.min_delay

@@ -27,14 +27,14 @@ from pyNN.standardmodels import synapses as std_synapses
 from pyNN.standardmodels.base import excitatory_receptor_types, inhibitory_receptor_types
 
 from .. import ir, simulator
+from ..ir import steps_to_ms, weights_as_float
 from ..populations.indexing import Segments
 from ..simulator import live, state
 from . import connect
+from .storage import MAX_DELAY_STEPS, delay_steps, is_uniform, store_weights
 from .synapses import SUPPORTED, StaticSynapse, dynamics_of
 
 
-#: Longest delay in time steps (delays are stored as 16-bit step counts).
-MAX_DELAY_STEPS = 65535
 #: Synapse types this build supports, for error messages.
 SUPPORTED_SYNAPSES = tuple(cls.__name__ for cls in SUPPORTED)
 #: Connection attributes every synapse type has.
@@ -68,7 +68,8 @@ class Connection(common.Connection):
 
     @property
     def weight(self):
-        return float(self.projection._weight[self.i])
+        prj = self.projection
+        return float(weights_as_float(prj._w_values[self.i:self.i + 1], prj._w_table)[0])
 
     @weight.setter
     def weight(self, value):
@@ -76,7 +77,7 @@ class Connection(common.Connection):
 
     @property
     def delay(self):
-        return float(self.projection._delay[self.i])
+        return float(steps_to_ms(self.projection._dsteps[self.i:self.i + 1], state.dt)[0])
 
     @delay.setter
     def delay(self, value):
@@ -222,7 +223,7 @@ class Projection(common.Projection):
                         f"(NEST's formula divides by their difference); both are "
                         f"{np.intersect1d(tau_psc, self._dyn['tau_rec'])[0]:g} ms")
         self._store(values["weight"], values["delay"])
-        self._initial_weight = self._weight.copy()
+        self._remember_initial_weights()
         self._initial_state = {
             name: np.full(len(self), float(value))
             for name, value in getattr(self.synapse_type, "default_initial_values", {}).items()}
@@ -306,7 +307,7 @@ class Projection(common.Projection):
     def _reset_plasticity(self) -> None:
         """reset(): plastic weights back to their initial values."""
         if self._dynamics in ("stdp", "vogels"):
-            self._weight = self._initial_weight.copy()
+            self._w_values = self._initial_weight.copy()
         if self._dynamics != "static":
             self._version += 1
             self._ir_cache = None
@@ -315,9 +316,9 @@ class Projection(common.Projection):
         """Plastic weights after a run, from the backend (does not count as a change);
         ``connection_index`` None means every connection, in order."""
         if connection_index is None:
-            self._weight[:] = weights
+            self._w_values[:] = weights
         else:
-            self._weight[connection_index] = weights
+            self._w_values[connection_index] = weights
         self._ir_cache = None
 
     # -- building ---------------------------------------------------------------------------
@@ -352,7 +353,7 @@ class Projection(common.Projection):
         base = value.base_value if isinstance(value, larray) else value
         if base is None:
             if name == "delay":         # PyNN's "default delay": the minimum delay
-                return np.full(n, state.min_delay)
+                return np.broadcast_to(np.float64(state.min_delay), (n,))
             raise errors.InvalidParameterValueError(f"{name} has no value")
         try:
             x = self._pointwise(value, self._pre, self._post)
@@ -363,8 +364,8 @@ class Projection(common.Projection):
             raise errors.InvalidParameterValueError(
                 f"could not evaluate {name} for the connections of projection "
                 f"{self.label!r}: {type(exc).__name__}: {exc}") from None
-        if x.ndim == 0:
-            return np.full(n, float(x))
+        if x.ndim == 0:             # one value for all: a read-only view, no memory
+            return np.broadcast_to(np.float64(x), (n,))
         if x.shape != (n,):
             raise errors.InvalidDimensionsError(
                 f"{name} evaluated to an array of shape {x.shape}; expected one value per "
@@ -434,34 +435,36 @@ class Projection(common.Projection):
 
     # -- storage and checks -----------------------------------------------------------------
     def _store(self, weight, delay) -> None:
-        # (no copy for float arrays: callers hand over arrays they made)
-        weight = np.ascontiguousarray(weight, dtype=float).reshape(-1)
-        delay = np.ascontiguousarray(delay, dtype=float).reshape(-1)
+        """Check and keep weights and delays in their compact forms (storage.py): delays
+        as time steps (what every engine uses), weights exactly or, for static synapses
+        with more distinct weights than a table holds, in single precision."""
+        weight = np.asarray(weight, dtype=float).reshape(-1)
+        delay = np.asarray(delay, dtype=float).reshape(-1)
         self._check(weight, delay)
-        self._weight = weight
-        self._delay = self._snap(delay)
+        self._w_values, self._w_table = store_weights(weight, self._dynamics)
+        self._dsteps = delay_steps(delay, state.dt)
 
-    @staticmethod
-    def _snap(delay: np.ndarray) -> np.ndarray:
-        """Delays rounded to the nearest time step (what the engine uses); values already
-        on the grid are kept as given (so 0.3 stays 0.3, not 3 * 0.1)."""
-        dt = state.dt
-        if len(delay) and delay.min() == delay.max():     # homogeneous: decide once
-            return np.full_like(delay, Projection._snap(delay[:1])[0]) if len(delay) > 1 \
-                else Projection._snap_values(delay, dt)
-        return Projection._snap_values(delay, dt)
+    @property
+    def _weight(self) -> np.ndarray:
+        """Weights as float64, one per connection (read-only use)."""
+        return weights_as_float(self._w_values, self._w_table)
 
-    @staticmethod
-    def _snap_values(delay: np.ndarray, dt: float) -> np.ndarray:
-        steps = np.floor(delay / dt + 0.5)
-        on_grid = np.abs(delay / dt - steps) <= 1e-9 * np.maximum(1.0, steps)
-        if on_grid.all():
-            return delay
-        return np.where(on_grid, delay, np.round(steps * dt, 12))
+    @property
+    def _delay(self) -> np.ndarray:
+        """Delays in ms, one per connection (read-only use)."""
+        return steps_to_ms(self._dsteps, state.dt)
+
+    def _remember_initial_weights(self) -> None:
+        """Plastic weights return to these on reset()."""
+        plastic = self._dynamics in ("stdp", "vogels")
+        self._initial_weight = self._w_values.copy() if plastic else None
 
     def _check(self, weight: np.ndarray, delay: np.ndarray) -> None:
         """PyNN's rules: excitatory and conductance weights >= 0, current-based inhibitory
         weights <= 0; delays within [min_delay, max_delay]."""
+        # one value for all connections: checking the first checks them all
+        weight = weight[:1] if is_uniform(weight) else weight
+        delay = delay[:1] if is_uniform(delay) else delay
         if weight.size:
             bad = ~np.isfinite(weight)
             if bad.any():
@@ -517,14 +520,14 @@ class Projection(common.Projection):
 
     @live("Connection.weight/delay", mutating=True)
     def _set_one(self, i: int, weight=None, delay=None) -> None:
-        w, d = self._weight.copy(), self._delay.copy()
+        w, d = np.array(self._weight), np.array(self._delay)
         if weight is not None:
             w[i] = float(weight)
         if delay is not None:
             d[i] = float(delay)
         self._store(w, d)
         if weight is not None:
-            self._initial_weight = self._weight.copy()
+            self._remember_initial_weights()
         self._version += 1
         self._ir_cache = None
 
@@ -608,7 +611,7 @@ class Projection(common.Projection):
         self._store(new.get("weight", self._weight), new.get("delay", self._delay))
         self._dyn = dyn
         if "weight" in new:
-            self._initial_weight = self._weight.copy()
+            self._remember_initial_weights()
         self._version += 1
         self._ir_cache = None
 
@@ -681,7 +684,8 @@ class Projection(common.Projection):
                 post=pop_index[id(post_pop)], receptor=self.receptor_type,
                 receptor_index=receptors.index(self.receptor_type),
                 pre_index=pre_base[sel], post_index=post_base[sel],
-                weight=self._weight[sel], delay=self._delay[sel], synapse=self._dynamics,
+                weight_values=self._w_values[sel], weight_table=self._w_table,
+                delay_steps=self._dsteps[sel], dt=state.dt, synapse=self._dynamics,
                 version=self._version,
                 dynamics={**{k: float(v[0]) for k, v in self._dyn.items() if len(v)},
                           **self._fixed_dynamics()},

@@ -11,6 +11,7 @@ import ctypes as C
 import warnings
 from pathlib import Path
 
+import attrs
 import numpy as np
 
 from spinnframe.errors import EngineError, KernelBuildError
@@ -19,11 +20,12 @@ from spinnframe.models.codegen import generate_source_wrapper
 from spinnframe.specs import CurrentSourceSpec
 from spinnframe.models.layout import field_table
 from spinnframe.plugins import get_manager
+from spinnframe.projections.storage import is_uniform
 from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 2
+ENGINE_ABI = 3
 #: Delays are stored per synapse as uint16 time steps.
 MAX_DELAY_STEPS = 65535
 #: Largest number of steps per engine call: bounds recording buffers, keeps Ctrl-C and
@@ -62,8 +64,10 @@ class DynParams(C.Structure):
 
 class BlockDesc(C.Structure):
     _fields_ = [("pre", C.c_uint32), ("post", C.c_uint32), ("receptor", C.c_uint32),
-                ("thread", C.c_uint32), ("row_ptr", C.c_void_p), ("post_index", C.c_void_p),
-                ("delay", C.c_void_p), ("weight", C.c_void_p), ("weight_index", C.c_void_p),
+                ("thread", C.c_uint32), ("row_ptr", C.c_void_p), ("post16", C.c_void_p),
+                ("post_base", C.c_uint32), ("delay_const", C.c_uint32),
+                ("delay8", C.c_void_p), ("delay16", C.c_void_p),
+                ("weight", C.c_void_p), ("weight_index", C.c_void_p),
                 ("weight_table", C.c_void_p), ("kind", C.c_uint32), ("reserved2", C.c_uint32),
                 ("dyn", C.c_void_p), ("w", C.c_void_p), ("s0", C.c_void_p), ("s1", C.c_void_p),
                 ("s2", C.c_void_p), ("s3", C.c_void_p), ("tau_psc", C.c_void_p),
@@ -150,11 +154,12 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_set_archive.argtypes = [C.c_void_p, C.c_uint32, C.c_double, C.c_void_p]
         lib.sf_split_count.restype = C.c_uint64
         lib.sf_split_count.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p, C.c_int, C.c_uint32,
-                                       C.c_uint32, C.c_void_p, C.c_void_p, C.c_void_p]
+                                       C.c_uint32, C.c_uint32, C.c_void_p, C.c_void_p,
+                                       C.c_void_p]
         lib.sf_split_place.restype = C.c_uint64
         lib.sf_split_place.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p,
-                                       C.c_void_p, C.c_void_p, C.c_double, C.c_uint32,
-                                       C.c_uint32, C.c_void_p] + [C.c_void_p] * 6
+                                       C.c_void_p, C.c_void_p, C.c_uint32, C.c_uint32,
+                                       C.c_uint32, C.c_void_p] + [C.c_void_p] * 7
         lib.sf_engine_slots.restype = C.c_uint32
         lib.sf_engine_slots.argtypes = [C.c_void_p]
         lib.sf_engine_threads.restype = C.c_uint32
@@ -283,27 +288,21 @@ def pack_parameters(spec, params: dict, params_dtype) -> tuple[np.ndarray, np.nd
     return table, index, seq
 
 
-#: Most distinct weights a block may have and still store them exactly (16-bit index).
-WEIGHT_TABLE_MAX = 65536
+#: Most targets one block spans (targets are stored as 16-bit offsets).
+BLOCK_SPAN = 65536
 
 
-def weight_format(weights: np.ndarray):
-    """Choose the weight storage of one projection: exact (uint16 index into a table of
-    doubles) when it has at most WEIGHT_TABLE_MAX distinct weights, else float32. Chosen per
-    projection, not per thread block, so results do not depend on the thread count."""
-    if len(weights) == 0:
-        return np.zeros(1), np.zeros(0, np.uint16)
-    lo, hi = weights.min(), weights.max()
-    if lo == hi:                                   # homogeneous: no sort needed
-        return np.array([lo], dtype=np.float64), np.zeros(len(weights), np.uint16)
-    if len(weights) > WEIGHT_TABLE_MAX:            # random weights: a sample decides cheaply
-        sample = weights[:: max(1, len(weights) // 4096)][:4096]
-        if len(np.unique(sample)) > len(sample) // 2:
-            return None, None
-    table, index = np.unique(weights, return_inverse=True)
-    if len(table) <= WEIGHT_TABLE_MAX:
-        return table.astype(np.float64), index.ravel().astype(np.uint16)
-    return None, None
+def block_bounds(n_post: int, threads: int) -> list[tuple[int, int, int]]:
+    """The blocks of a projection onto n_post neurons: (thread, first, end) for each
+    thread's range (engine.c: sf_engine_thread_range), split into pieces of at most
+    BLOCK_SPAN targets; every thread has at least one block."""
+    out = []
+    for t in range(threads):
+        lo, hi = (n_post * t) // threads, (n_post * (t + 1)) // threads
+        pieces = max(1, -(-(hi - lo) // BLOCK_SPAN))
+        for k in range(pieces):
+            out.append((t, lo + k * BLOCK_SPAN, min(hi, lo + (k + 1) * BLOCK_SPAN)))
+    return out
 
 
 def _pointer_array(arrays):
@@ -313,45 +312,79 @@ def _pointer_array(arrays):
     return (C.c_void_p * len(arrays))(*[_ptr(a) for a in arrays])
 
 
-def pack_blocks(lib, p_ir, n_pre: int, dt: float, bounds, table=None, index=None,
-                want_order: bool = False):
-    """CSR rows of the synapses of one ProjectionIR, one block per target range
-    [bounds[t], bounds[t + 1]) (one range per engine thread), built in C in two passes over
-    the connections whatever the number of blocks (engine.c: sf_split_count,
-    sf_split_place). Per block: (row_ptr, post_index, delay_steps, (float32 weights | None,
-    uint16 weight index | None, weight table | None), order) where ``order`` gives each
-    synapse's position in the ProjectionIR (None unless asked)."""
+@attrs.frozen(eq=False)
+class PackedBlock:
+    """The synapses of one projection onto the targets [first, end), as CSR rows in the
+    engine's compact forms (engine.h, sf_block_desc)."""
+    first: int
+    row_ptr: np.ndarray            # uint64, n_pre + 1
+    post16: np.ndarray             # uint16, target - first
+    delay: np.ndarray | None       # uint8 or uint16 steps; None: delay_const for all
+    delay_const: int
+    weight: np.ndarray | None      # float32, or None
+    weight_index: np.ndarray | None    # uint16 into weight_table, or None
+    weight_table: np.ndarray | None
+    order: np.ndarray | None       # position of each synapse in the ProjectionIR
+
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.row_ptr, self.post16, self.delay, self.weight,
+                                      self.weight_index) if a is not None)
+
+
+def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
+                dynamic: bool = False) -> list[PackedBlock]:
+    """CSR rows of the synapses of one ProjectionIR, one block per (thread, first, end) of
+    ``blocks`` (block_bounds), built in C in two passes over the connections (engine.c:
+    sf_split_count, sf_split_place). Weights and delays keep the compact form the core
+    stores them in (storage.py): one value for all costs nothing per synapse, delays take
+    one byte when none is longer than 255 steps. Dynamic synapses keep their weights in
+    per-synapse state (_dyn_arrays) instead, and need each synapse's position (order)."""
     pre = p_ir.pre_index
     post = p_ir.post_index
     if pre.dtype != post.dtype or pre.dtype not in (np.int32, np.int64):
         pre, post = pre.astype(np.int64), post.astype(np.int64)
     pre, post = np.ascontiguousarray(pre), np.ascontiguousarray(post)
     index64 = int(pre.dtype == np.int64)
-    delay = np.ascontiguousarray(p_ir.delay, dtype=np.float64)
-    weight = np.ascontiguousarray(p_ir.weight, dtype=np.float64)
     total = len(pre)
-    n_blocks = len(bounds) - 1
-    c_bounds = np.ascontiguousarray(bounds, dtype=np.uint32)
+    steps = p_ir.delay_steps
+    uniform_delay = is_uniform(steps)
+    delay_const = int(steps[0]) if uniform_delay else 0
+    delay_in = None if uniform_delay else np.ascontiguousarray(steps, dtype=np.uint16)
+    delay_type = None if uniform_delay or total == 0 else (
+        np.uint8 if int(delay_in.max()) <= 255 else np.uint16)
+    values, table = p_ir.weight_values, p_ir.weight_table
+    if dynamic:
+        table = w_in = w_idx_in = None
+    elif table is not None and is_uniform(values):         # one weight for all
+        table = np.array([table[int(values[0])]], dtype=np.float64)
+        w_in = w_idx_in = None
+    elif table is not None:
+        w_in, w_idx_in = None, np.ascontiguousarray(values, dtype=np.uint16)
+    else:
+        w_in, w_idx_in = np.ascontiguousarray(values, dtype=np.float32), None
+    n_blocks = len(blocks)
+    c_bounds = np.ascontiguousarray([b[1] for b in blocks] + [blocks[-1][2]], dtype=np.uint32)
     row_ptr = [np.empty(n_pre + 1, np.uint64) for _ in range(n_blocks)]
     totals = np.zeros(n_blocks, np.uint64)
-    lib.sf_split_count(total, _ptr(pre), _ptr(post), index64, n_pre, n_blocks,
+    lib.sf_split_count(total, _ptr(pre), _ptr(post), index64, n_pre, n_blocks, threads,
                        _ptr(c_bounds), _pointer_array(row_ptr), _ptr(totals))
     sizes = [int(n) for n in totals]
-    post_out = [np.empty(n, np.uint32) for n in sizes]
-    delay_out = [np.empty(n, np.uint16) for n in sizes]
-    w_out = [np.empty(n, np.float32) if table is None else None for n in sizes]
-    widx_out = [np.empty(n, np.uint16) if table is not None else None for n in sizes]
-    order = [np.empty(n, np.uint64) if want_order else None for n in sizes]
-    got = lib.sf_split_place(total, _ptr(pre), _ptr(post), index64, _ptr(delay),
-                             _ptr(weight), _ptr(index), dt, n_pre, n_blocks, _ptr(c_bounds),
-                             _pointer_array(row_ptr), _pointer_array(post_out),
-                             _pointer_array(delay_out), _pointer_array(w_out),
-                             _pointer_array(widx_out), _pointer_array(order))
+    post_out = [np.empty(n, np.uint16) for n in sizes]
+    delay_out = [None if delay_type is None else np.empty(n, delay_type) for n in sizes]
+    w_out = [np.empty(n, np.float32) if w_in is not None else None for n in sizes]
+    widx_out = [np.empty(n, np.uint16) if w_idx_in is not None else None for n in sizes]
+    order = [np.empty(n, np.uint64) if dynamic else None for n in sizes]
+    got = lib.sf_split_place(
+        total, _ptr(pre), _ptr(post), index64, _ptr(delay_in),
+        _ptr(w_in), _ptr(w_idx_in), n_pre, n_blocks, threads, _ptr(c_bounds),
+        _pointer_array(row_ptr), _pointer_array(post_out),
+        _pointer_array(delay_out) if delay_type is np.uint8 else None,
+        _pointer_array(delay_out) if delay_type is np.uint16 else None,
+        _pointer_array(w_out), _pointer_array(widx_out), _pointer_array(order))
     if got != sum(sizes):
         raise MemoryError(f"could not build the synaptic rows of projection {p_ir.label!r}")
-    return [(row_ptr[t], post_out[t], delay_out[t],
-             (w_out[t], None, None) if table is None else (None, widx_out[t], table),
-             order[t]) for t in range(n_blocks)]
+    return [PackedBlock(blocks[t][1], row_ptr[t], post_out[t], delay_out[t], delay_const,
+                        w_out[t], widx_out[t], table, order[t]) for t in range(n_blocks)]
 
 
 # --------------------------------------------------------------------------------------
@@ -419,8 +452,14 @@ class HostBackend:
             self.engine = None
         n_slots = self._slots_needed(net)
         threads = net.threads if compiler.openmp_flags() else 1
-        eng = self.lib.sf_engine_new(net.dt, n_slots, len(net.populations),
-                                     len(net.projections) * threads, threads)
+        # engine blocks of each projection: its first block number and (thread, first, end)
+        self.blocks = []
+        first = 0
+        for prj in net.projections:
+            layout = block_bounds(net.populations[prj.post].size, threads)
+            self.blocks.append((first, layout))
+            first += len(layout)
+        eng = self.lib.sf_engine_new(net.dt, n_slots, len(net.populations), first, threads)
         if not eng:
             raise EngineError("could not create the engine (out of memory?)")
         self.engine = eng
@@ -443,42 +482,39 @@ class HostBackend:
         """Ring-buffer slots for the longest delay in the network (in steps) + 1."""
         max_steps = 1
         for prj in net.projections:
-            if len(prj.delay):
-                max_steps = max(max_steps, int(np.floor(prj.delay.max() / net.dt + 0.5)))
+            if len(prj):
+                max_steps = max(max_steps, int(prj.delay_steps.max()))
         if max_steps > MAX_DELAY_STEPS:
             raise EngineError(f"delays longer than {MAX_DELAY_STEPS} time steps are not "
                               f"supported (got {max_steps} steps)")
         return max_steps + 1
 
     def _set_block(self, b, prj, net):
-        """Engine blocks b*T .. b*T+T-1: the synapses of projection b onto each thread's
-        range of the post population."""
+        """The engine blocks of projection b: its synapses onto each thread's range of the
+        post population (pieces of at most BLOCK_SPAN targets)."""
         n_pre = net.populations[prj.pre].size
-        n_post = net.populations[prj.post].size
         kind = SYN_KIND[prj.synapse]
-        table, index = weight_format(prj.weight) if kind == 0 else (None, None)
-        T = self.threads
-        bounds = [(n_post * t) // T for t in range(T + 1)]
         dyn = self._dyn_params(b, prj, net) if kind else None
         self.plastic[b] = []
-        packed = pack_blocks(self.lib, prj, n_pre, net.dt, bounds, table, index,
-                             want_order=bool(kind))
-        for t in range(T):
-            row_ptr, post, delay, (weight, w_index, w_table), order = packed[t]
-            self.keep.extend([row_ptr, post, delay, weight, w_index, w_table])
-            desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, t, _ptr(row_ptr),
-                             _ptr(post), _ptr(delay), _ptr(weight), _ptr(w_index),
-                             _ptr(w_table))
+        first, layout = self.blocks[b]
+        packed = pack_blocks(self.lib, prj, n_pre, layout, self.threads, dynamic=bool(kind))
+        for k, ((t, _, _), pb) in enumerate(zip(layout, packed)):
+            self.keep.append(pb)
+            d8 = pb.delay if pb.delay is not None and pb.delay.dtype == np.uint8 else None
+            d16 = pb.delay if pb.delay is not None and pb.delay.dtype == np.uint16 else None
+            desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, t, _ptr(pb.row_ptr),
+                             _ptr(pb.post16), pb.first, pb.delay_const, _ptr(d8), _ptr(d16),
+                             _ptr(pb.weight), _ptr(pb.weight_index), _ptr(pb.weight_table))
             if kind:
-                arrays = self._dyn_arrays(prj, net, order, dyn)
+                arrays = self._dyn_arrays(prj, net, pb.order, dyn)
                 self.keep.append(arrays)
                 desc.kind = kind
                 desc.dyn = C.addressof(dyn)
                 for name in ("w", "s0", "s1", "s2", "s3", "tau_psc", "syn_id", "q0", "q1", "q2"):
                     setattr(desc, name, _ptr(arrays.get(name)))
                 if prj.synapse in ("stdp", "vogels"):
-                    self.plastic[b].append((order, arrays["w"], dyn.sign))
-            self._check(self.lib.sf_engine_set_block(self.engine, b * T + t, C.byref(desc)),
+                    self.plastic[b].append((pb.order, arrays["w"], dyn.sign))
+            self._check(self.lib.sf_engine_set_block(self.engine, first + k, C.byref(desc)),
                         f"projection {prj.label!r}")
 
     def _dyn_params(self, b, prj, net) -> DynParams:
@@ -722,6 +758,12 @@ class HostBackend:
             if count:
                 sink.samples(k, req.variable, first_sample, req.interval, req.indices,
                              out[:count])
+
+    def synapse_memory(self) -> tuple[int, int]:
+        """(bytes, synapses) of the engine's synaptic rows (row pointers included; the
+        per-synapse state of dynamic synapses not), for memory reports."""
+        blocks = [x for x in self.keep if isinstance(x, PackedBlock)]
+        return (sum(b.nbytes() for b in blocks), sum(len(b.post16) for b in blocks))
 
     def reset(self) -> None:
         if self.engine is not None:

@@ -1,0 +1,100 @@
+"""Compact synapse storage: the core's forms (spinnframe/projections/storage.py) and the
+engine's rows (engine.h, sf_block_desc), checked through what a script sees."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import spinnframe.pyNN as sim
+from spinnframe.simulator import state
+
+
+@pytest.fixture
+def fresh():
+    sim.setup(timestep=0.1)
+    yield sim
+    sim.end()
+
+
+def _proj(n_pre, n_post, weight, delay=1.0, synapse=None, **kw):
+    a = sim.Population(n_pre, sim.SpikeSourceArray(spike_times=[1.0]))
+    b = sim.Population(n_post, sim.IF_curr_exp())
+    syn = synapse or sim.StaticSynapse(weight=weight, delay=delay)
+    return sim.Projection(a, b, sim.AllToAllConnector(), syn, **kw)
+
+
+def test_one_weight_and_delay_cost_nothing_per_connection(fresh):
+    prj = _proj(300, 400, 0.25, 1.5)
+    assert prj._w_values.strides == (0,) and prj._dsteps.strides == (0,)
+    assert set(prj.get("weight", format="list", with_address=False)) == {0.25}
+    assert set(prj.get("delay", format="list", with_address=False)) == {1.5}
+    sim.run(2.0)
+    nbytes, n = state.backend.synapse_memory()
+    assert n == 120_000
+    # 2 bytes per synapse (the target) plus the row pointers of 300 rows
+    assert nbytes == 2 * n + 8 * 301
+
+
+def test_few_distinct_weights_are_exact(fresh):
+    w = np.tile([0.1, 0.2, 0.30000000000000004], 100).reshape(1, 300)
+    prj = _proj(1, 300, None, synapse=sim.StaticSynapse(weight=w, delay=0.3))
+    assert prj._w_values.dtype == np.uint16
+    got = prj.get("weight", format="array")[0]
+    assert np.array_equal(got, w[0])               # bit for bit, 0.30000000000000004 too
+    assert set(prj.get("delay", format="list", with_address=False)) == {0.3}
+
+
+def test_random_static_weights_are_kept_in_the_precision_they_are_simulated_in(fresh):
+    rng = sim.NumpyRNG(seed=7)
+    dist = sim.RandomDistribution("normal", (1.0, 0.1), rng=rng)
+    prj = _proj(300, 300, dist)                       # 90 000 distinct weights
+    expected = sim.RandomDistribution("normal", (1.0, 0.1),
+                                      rng=sim.NumpyRNG(seed=7)).next(90_000)
+    got = prj.get("weight", format="array").ravel()
+    assert prj._w_values.dtype == np.float32
+    assert np.array_equal(got, expected.astype(np.float32).astype(np.float64))
+    assert np.max(np.abs(got - expected) / expected) < 6e-8
+
+
+def test_plastic_weights_stay_double(fresh):
+    stdp = sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01,
+                                            A_minus=0.012),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=2.0),
+        weight=sim.RandomDistribution("uniform", (0.5, 1.0), rng=sim.NumpyRNG(seed=3)),
+        delay=1.0)
+    prj = _proj(300, 300, None, synapse=stdp)
+    assert prj._w_values.dtype == np.float64 and prj._w_values.flags.writeable
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_targets_beyond_65536_are_reached(threads):
+    """Blocks span at most 65536 targets: a wider population is split, and every target
+    still gets its own weight, at its own delay (uint8 and uint16 delay columns)."""
+    sim.setup(timestep=0.1, threads=threads)
+    try:
+        n = 70_000
+        src = sim.Population(1, sim.SpikeSourceArray(spike_times=[1.0]))
+        post = sim.Population(n, sim.IF_curr_exp(tau_syn_E=1e6, tau_m=1e6, v_thresh=1e6))
+        j = np.arange(n)
+        few = 0.001 * (1 + j % 5)                   # a table of 5 weights
+        many = few + 1e-9 * j                          # 70 000 weights: float32 each
+        cases = {"short": (few, 1.0 + 0.1 * (j % 3)), "long": (many, 30.0 + 0.1 * (j % 3))}
+        for name, (weights, delays) in cases.items():
+            conns = np.column_stack([np.zeros(n), j, weights, delays])
+            prj = sim.Projection(src, post, sim.FromListConnector(conns,
+                                                                  ["weight", "delay"]))
+            assert prj._w_values.dtype == (np.uint16 if name == "short" else np.float32)
+            watch = [0, 1, 65535, 65536, 65537, n - 1]
+            post[watch].record("isyn_exc")
+            sim.run(40.0)
+            sig = post.get_data().segments[-1].filter(name="isyn_exc")[0]
+            arrived = [np.flatnonzero(np.asarray(sig)[:, k] > 0)[0] for k in range(len(watch))]
+            # a spike at 1.0 ms shows in the current sampled at 1.0 ms + delay
+            steps = np.rint(delays[watch] / 0.1).astype(int)
+            assert list(np.asarray(arrived)) == list(10 + steps), name
+            assert np.allclose(np.asarray(sig)[-1], weights[watch], rtol=1e-4), name
+            sim.reset()
+            prj.set(weight=0.0)
+    finally:
+        sim.end()
