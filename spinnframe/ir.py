@@ -55,6 +55,7 @@ class ProjectionIR:
     post: int
     receptor: str
     receptor_index: int
+    #: connection arrays; all None when ``source`` is set: read them with columns()
     pre_index: np.ndarray     # int32 or int64
     post_index: np.ndarray    # int32 or int64
     #: weights (nA or uS) as the core stores them: float64 per connection, float32 per
@@ -77,19 +78,60 @@ class ProjectionIR:
     #: position of each connection in its Projection (to return plastic weights); None when
     #: the ProjectionIR holds all of the Projection's connections, in order
     connection_index: np.ndarray | None = None
+    #: where the connection arrays come from when the fields above are None: the core's
+    #: own columns, or a backend's copy (ConnectionSource)
+    source: "ConnectionSource | None" = None
+    #: set by the core where a backend may keep the only copy of the connections: the
+    #: backend calls ``hand_over(source)`` with a ConnectionSource reading its copy, and
+    #: the core frees its arrays; until the projection changes, its ProjectionIRs then
+    #: carry that source
+    hand_over: object | None = None
 
     @property
     def weight(self) -> np.ndarray:
         """Weights (nA or uS) as float64, one per connection."""
-        return weights_as_float(self.weight_values, self.weight_table)
+        return weights_as_float(*self.columns()[2:4])
 
     @property
     def delay(self) -> np.ndarray:
         """Delays in ms, one per connection (float64)."""
-        return steps_to_ms(self.delay_steps, self.dt)
+        return steps_to_ms(self.columns()[4], self.dt)
+
+    def columns(self) -> tuple:
+        """(pre_index, post_index, weight_values, weight_table, delay_steps), read back
+        from the backend's copy when the core handed its arrays over."""
+        if self.source is not None:
+            return self.source.read()
+        return (self.pre_index, self.post_index, self.weight_values, self.weight_table,
+                self.delay_steps)
+
+    def delay_steps_range(self) -> tuple[int, int]:
+        """(shortest, longest) delay in steps; (1, 1) without connections."""
+        if self.source is not None:
+            return self.source.delay_steps_range
+        if len(self) == 0:
+            return (1, 1)
+        return (int(self.delay_steps.min()), int(self.delay_steps.max()))
 
     def __len__(self) -> int:
-        return len(self.pre_index)
+        return self.source.n if self.source is not None else len(self.pre_index)
+
+
+class ConnectionSource:
+    """The connection arrays of a ProjectionIR, read on demand. ``read()`` returns the
+    columns as the core stores them: (pre, post, weight_values, weight_table,
+    delay_steps). A backend that keeps a projection's connections gives the core one of
+    these (ProjectionIR.hand_over); its ``read()`` orders them by presynaptic, then
+    postsynaptic index (connections between the same pair of cells in creation order),
+    whatever the backend's own layout or thread count."""
+
+    #: the backend that holds the connections (None: the core)
+    owner: object = None
+    n: int
+    delay_steps_range: tuple[int, int]
+
+    def read(self) -> tuple:          # pragma: no cover - interface
+        raise NotImplementedError
 
 
 def weights_as_float(values: np.ndarray, table: np.ndarray | None) -> np.ndarray:

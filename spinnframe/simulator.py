@@ -80,7 +80,7 @@ class State(common.control.BaseState):
         the smallest delay of the connections made so far (one time step if none)."""
         if self.min_delay_auto:
             from . import runner
-            smallest = [round(float(p.delay_steps.min()) * self.dt, 12)
+            smallest = [round(p.delay_steps_range()[0] * self.dt, 12)
                         for p in runner.build_network(self).projections if len(p)]
             if smallest:
                 return min(smallest)

@@ -98,3 +98,77 @@ def test_targets_beyond_65536_are_reached(threads):
             prj.set(weight=0.0)
     finally:
         sim.end()
+
+
+def _random_network(threads: int, extra_after_run: bool = False):
+    """Two populations, random weights and delays, connections made in random order."""
+    sim.setup(timestep=0.1, threads=threads)
+    rng = sim.NumpyRNG(seed=11)
+    src = sim.Population(200, sim.SpikeSourcePoisson(rate=40.0))
+    exc = sim.Population(300, sim.IF_curr_exp(tau_refrac=2.0))
+    syn = sim.StaticSynapse(
+        weight=sim.RandomDistribution("normal_clipped", (0.5, 0.2, 0.0, np.inf), rng=rng),
+        delay=sim.RandomDistribution("uniform", (0.1, 3.0), rng=rng))
+    prj = sim.Projection(src, exc, sim.FixedTotalNumberConnector(20_000, rng=rng), syn)
+    rec = sim.Projection(exc, exc, sim.FixedProbabilityConnector(0.05, rng=rng),
+                         sim.StaticSynapse(weight=0.05, delay=1.0))
+    exc.record("spikes")
+    return src, exc, prj, rec
+
+
+def _spike_count(pop) -> int:
+    return sum(len(st) for st in pop.get_data().segments[-1].spiketrains)
+
+
+def test_engine_rows_become_the_only_copy():
+    src, exc, prj, rec = _random_network(1)
+    try:
+        before = sorted(prj.get(["weight", "delay"], format="list"))
+        sim.run(50.0)
+        for p in (prj, rec):
+            assert p._held is not None and p._c_pre is None     # the core's arrays freed
+        after = prj.get(["weight", "delay"], format="list")
+        # the same connections, now ordered by presynaptic then postsynaptic index
+        assert after == sorted(after, key=lambda c: (c[0], c[1]))
+        assert sorted(after) == before
+        assert len(prj) == 20_000
+        sim.run(10.0)                       # reading back does not make a copy stay
+        assert prj._c_pre is None
+    finally:
+        sim.end()
+
+
+def test_read_back_does_not_depend_on_threads():
+    out = []
+    for threads in (1, 2):
+        src, exc, prj, rec = _random_network(threads)
+        try:
+            sim.run(30.0)
+            out.append((prj.get(["weight", "delay"], format="list"), _spike_count(exc)))
+        finally:
+            sim.end()
+    assert out[0] == out[1]
+
+
+def test_changes_after_hand_over_reach_the_engine():
+    """set() after a run, and a projection added after a run (the engine is rebuilt from
+    what it held), give what a network built that way from the start gives."""
+    def build_and_run(late: bool):
+        src, exc, prj, rec = _random_network(2)
+        if not late:
+            prj.set(weight=0.7)
+            extra = sim.Projection(src, exc[:200], sim.OneToOneConnector(),
+                                   sim.StaticSynapse(weight=0.3, delay=0.5))
+        sim.run(20.0)
+        if late:
+            prj.set(weight=0.7)
+            extra = sim.Projection(src, exc[:200], sim.OneToOneConnector(),
+                                   sim.StaticSynapse(weight=0.3, delay=0.5))
+        sim.reset()
+        sim.run(40.0)
+        got = (_spike_count(exc), prj.get("weight", format="list"), len(extra))
+        sim.end()
+        return got
+    early, late = build_and_run(False), build_and_run(True)
+    assert early[0] == late[0] and early[0] > 0
+    assert sorted(early[1]) == sorted(late[1])

@@ -13,10 +13,12 @@ delay the engine uses.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 import reprlib
 import operator
 
+import attrs
 import numpy as np
 from lazyarray import larray
 from pyNN import common, core, errors
@@ -135,10 +137,49 @@ def _source_populations(collection) -> list:
             if getattr(getattr(p, "_spec", None), "is_source", False)]
 
 
+class _OwnColumns(ir.ConnectionSource):
+    """The IR's view of a projection's own columns (no reference to the arrays, so they
+    can be freed when a backend takes them over)."""
+
+    def __init__(self, prj: "Projection"):
+        self._prj = prj
+        self.n = prj._n
+        self.delay_steps_range = prj._drange
+
+    def read(self) -> tuple:
+        p = self._prj
+        return p._pre, p._post, p._w_values, p._w_table, p._dsteps
+
+
+def _held_column(name: str) -> property:
+    """A connection column (``_pre``, ``_post``, ``_w_values``, ``_w_table``, ``_dsteps``),
+    read back from the backend when the projection handed its arrays over (_hand_over)."""
+    key = "_c" + name
+
+    def get(self):
+        if self._held is not None and self._c_pre is None:
+            (self._c_pre, self._c_post, self._c_w_values, self._c_w_table,
+             self._c_dsteps) = self._held.read()
+        return getattr(self, key)
+
+    def put(self, value):
+        setattr(self, key, value)
+    return property(get, put)
+
+
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
     _static_synapse_class = StaticSynapse
+    _pre = _held_column("_pre")
+    _post = _held_column("_post")
+    _w_values = _held_column("_w_values")
+    _w_table = _held_column("_w_table")
+    _dsteps = _held_column("_dsteps")
+    _c_pre = _c_post = _c_w_values = _c_w_table = _c_dsteps = None
+    #: the backend's copy of the connections, once handed over (ir.ConnectionSource)
+    _held = None
+    _held_ir = None
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector,
                  synapse_type=None, source=None, receptor_type=None, space=Space(),
@@ -192,6 +233,7 @@ class Projection(common.Projection):
         index_type = np.int32 if max(self.pre.size, self.post.size) < 2 ** 31 else np.int64
         self._pre = np.ascontiguousarray(pre, dtype=index_type)
         self._post = np.ascontiguousarray(post, dtype=index_type)
+        self._n = len(self._pre)
         self._dynamics = dynamics_of(self.synapse_type)
         ps = None
         values = {}
@@ -441,8 +483,12 @@ class Projection(common.Projection):
         weight = np.asarray(weight, dtype=float).reshape(-1)
         delay = np.asarray(delay, dtype=float).reshape(-1)
         self._check(weight, delay)
+        self._pre                             # read back what a backend holds, then own it
+        self._held = self._held_ir = None
         self._w_values, self._w_table = store_weights(weight, self._dynamics)
         self._dsteps = delay_steps(delay, state.dt)
+        self._drange = ((int(self._dsteps.min()), int(self._dsteps.max())) if self._n
+                        else (1, 1))
 
     @property
     def _weight(self) -> np.ndarray:
@@ -511,7 +557,7 @@ class Projection(common.Projection):
 
     # -- PyNN API ---------------------------------------------------------------------------
     def __len__(self):
-        return len(self._pre)
+        return self._n
 
     @property
     def connections(self):
@@ -659,6 +705,13 @@ class Projection(common.Projection):
     # -- IR ---------------------------------------------------------------------------------
     def _ir_parts(self, pop_index: dict, first_index: int) -> list[ir.ProjectionIR]:
         """This projection as one ProjectionIR per (pre root, post root) pair."""
+        if self._held is not None:
+            # the backend keeps the connections: drop what get() etc. read back
+            self._c_pre = self._c_post = self._c_w_values = self._c_w_table = None
+            self._c_dsteps = None
+            if self._held_ir.index != first_index:
+                self._held_ir = attrs.evolve(self._held_ir, index=first_index)
+            return [self._held_ir]
         if self._ir_cache is not None and self._ir_cache[0] == first_index:
             return self._ir_cache[1]
         pre_seg, post_seg = Segments(self.pre), Segments(self.post)
@@ -693,5 +746,26 @@ class Projection(common.Projection):
                                          if len(v) and not np.all(v == v[0])},
                 initial={k: v[sel] for k, v in self._initial_state.items()},
                 connection_index=None if isinstance(sel, slice) else np.flatnonzero(sel)))
+        if (len(parts) == 1 and self._dynamics == "static" and pre_no is None
+                and post_no is None):
+            # whole populations, static synapses: a backend may keep the only copy, so
+            # the IR reads the arrays through the projection instead of holding them
+            parts[0] = attrs.evolve(parts[0], pre_index=None, post_index=None,
+                                    weight_values=None, weight_table=None, delay_steps=None,
+                                    source=_OwnColumns(self), hand_over=functools.partial(
+                                        self._hand_over, self._version, first_index))
         self._ir_cache = (first_index, parts)
         return parts
+
+    def _hand_over(self, version: int, first_index: int, held: ir.ConnectionSource) -> None:
+        """A backend now holds the connections of the ProjectionIR built at ``version``:
+        free the arrays (they are read back from ``held`` when asked for). From then on
+        the connections are listed by presynaptic, then postsynaptic index."""
+        if version != self._version or self._ir_cache is None or held.n != self._n:
+            return                  # changed since: the backend gets the new arrays next run
+        part = self._ir_cache[1][0]
+        self._held_ir = attrs.evolve(part, source=held, hand_over=None)
+        self._held = held
+        self._ir_cache = None
+        self._c_pre = self._c_post = self._c_w_values = self._c_w_table = None
+        self._c_dsteps = None

@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 
 from spinnframe.errors import EngineError, KernelBuildError
+from spinnframe.ir import ConnectionSource
 from spinnframe.models import dtypes, generate_wrapper
 from spinnframe.models.codegen import generate_source_wrapper
 from spinnframe.specs import CurrentSourceSpec
@@ -305,6 +306,18 @@ def block_bounds(n_post: int, threads: int) -> list[tuple[int, int, int]]:
     return out
 
 
+def release_freed_memory() -> None:
+    """Return freed heap memory to the system. glibc raises its mmap threshold once large
+    blocks are freed, so the arrays a projection hands over (and numpy's temporaries) end
+    up in the heap, which it keeps: without this the process stays as large as it was
+    before the hand-over."""
+    try:
+        trim = C.CDLL(None).malloc_trim
+    except (OSError, AttributeError):        # not glibc
+        return
+    trim(0)
+
+
 def _pointer_array(arrays):
     """A C array of the data pointers of ``arrays`` (NULL when every entry is None)."""
     if all(a is None for a in arrays):
@@ -339,20 +352,17 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
     stores them in (storage.py): one value for all costs nothing per synapse, delays take
     one byte when none is longer than 255 steps. Dynamic synapses keep their weights in
     per-synapse state (_dyn_arrays) instead, and need each synapse's position (order)."""
-    pre = p_ir.pre_index
-    post = p_ir.post_index
+    pre, post, values, table, steps = p_ir.columns()
     if pre.dtype != post.dtype or pre.dtype not in (np.int32, np.int64):
         pre, post = pre.astype(np.int64), post.astype(np.int64)
     pre, post = np.ascontiguousarray(pre), np.ascontiguousarray(post)
     index64 = int(pre.dtype == np.int64)
     total = len(pre)
-    steps = p_ir.delay_steps
     uniform_delay = is_uniform(steps)
     delay_const = int(steps[0]) if uniform_delay else 0
     delay_in = None if uniform_delay else np.ascontiguousarray(steps, dtype=np.uint16)
     delay_type = None if uniform_delay or total == 0 else (
         np.uint8 if int(delay_in.max()) <= 255 else np.uint16)
-    values, table = p_ir.weight_values, p_ir.weight_table
     if dynamic:
         table = w_in = w_idx_in = None
     elif table is not None and is_uniform(values):         # one weight for all
@@ -385,6 +395,45 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
         raise MemoryError(f"could not build the synaptic rows of projection {p_ir.label!r}")
     return [PackedBlock(blocks[t][1], row_ptr[t], post_out[t], delay_out[t], delay_const,
                         w_out[t], widx_out[t], table, order[t]) for t in range(n_blocks)]
+
+
+class HeldRows(ConnectionSource):
+    """The connections of a static projection as the engine's blocks hold them, so the core
+    can free its arrays (ir.ConnectionSource). Reading them back rebuilds the core's
+    columns, ordered by presynaptic, then postsynaptic index (stable, so connections
+    between the same pair of cells keep their creation order: they always share a block),
+    which does not depend on the thread count."""
+
+    def __init__(self, owner, blocks: list[PackedBlock], n_pre: int, index_dtype,
+                 steps_range: tuple[int, int]):
+        self.owner = owner
+        self.blocks = blocks
+        self.n_pre = n_pre
+        self.index_dtype = index_dtype
+        self.n = sum(len(b.post16) for b in blocks)
+        self.delay_steps_range = steps_range
+
+    def read(self) -> tuple:
+        blocks = self.blocks
+        rows = np.arange(self.n_pre, dtype=self.index_dtype)
+        pre = np.concatenate([np.repeat(rows, np.diff(b.row_ptr).astype(np.int64))
+                              for b in blocks])
+        post = np.concatenate([b.post16.astype(self.index_dtype) + b.first for b in blocks])
+        order = np.lexsort((post, pre))
+        pre, post = pre[order], post[order]
+        b0 = blocks[0]
+        if b0.delay is None:
+            steps = np.broadcast_to(np.uint16(b0.delay_const), (self.n,))
+        else:
+            steps = np.concatenate([b.delay for b in blocks]).astype(np.uint16)[order]
+        if b0.weight is not None:
+            values, table = np.concatenate([b.weight for b in blocks])[order], None
+        elif b0.weight_index is not None:
+            values = np.concatenate([b.weight_index for b in blocks])[order]
+            table = b0.weight_table
+        else:
+            values, table = np.broadcast_to(np.uint16(0), (self.n,)), b0.weight_table
+        return pre, post, values, table, steps
 
 
 # --------------------------------------------------------------------------------------
@@ -483,7 +532,7 @@ class HostBackend:
         max_steps = 1
         for prj in net.projections:
             if len(prj):
-                max_steps = max(max_steps, int(prj.delay_steps.max()))
+                max_steps = max(max_steps, prj.delay_steps_range()[1])
         if max_steps > MAX_DELAY_STEPS:
             raise EngineError(f"delays longer than {MAX_DELAY_STEPS} time steps are not "
                               f"supported (got {max_steps} steps)")
@@ -498,6 +547,13 @@ class HostBackend:
         self.plastic[b] = []
         first, layout = self.blocks[b]
         packed = pack_blocks(self.lib, prj, n_pre, layout, self.threads, dynamic=bool(kind))
+        if prj.hand_over is not None:          # the engine's rows become the only copy
+            n_post = net.populations[prj.post].size
+            index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
+            prj.hand_over(HeldRows(self, packed, n_pre, index, prj.delay_steps_range()))
+            release_freed_memory()
+        elif isinstance(prj.source, HeldRows) and prj.source.owner is self:
+            prj.source.blocks = packed         # the same connections, laid out anew
         for k, ((t, _, _), pb) in enumerate(zip(layout, packed)):
             self.keep.append(pb)
             d8 = pb.delay if pb.delay is not None and pb.delay.dtype == np.uint8 else None
@@ -551,7 +607,7 @@ class HostBackend:
             post = net.populations[prj.post]
             name = {"excitatory": "tau_syn_E", "inhibitory": "tau_syn_I"}[prj.receptor]
             out["tau_psc"] = np.ascontiguousarray(
-                np.asarray(post.parameters[name], dtype=float)[prj.post_index[order]])
+                np.asarray(post.parameters[name], dtype=float)[prj.columns()[1][order]])
         elif prj.synapse in ("stdp", "vogels"):
             out["s0"] = np.zeros(n)                     # Kplus
             out["s1"] = np.zeros(n)                     # t_last
@@ -580,7 +636,7 @@ class HostBackend:
                     f"with different postsynaptic time constants ({taus[prj.post]:g} and "
                     f"{tau:g} ms); NEST and spinnframe keep one per neuron")
             counts.setdefault(prj.post, np.zeros(net.populations[prj.post].size, np.uint32))
-            counts[prj.post] += np.bincount(prj.post_index, minlength=len(counts[prj.post])
+            counts[prj.post] += np.bincount(prj.columns()[1], minlength=len(counts[prj.post])
                                             ).astype(np.uint32)
         for k, tau in taus.items():
             self.keep.append(counts[k])

@@ -64,11 +64,11 @@ def connection_list(prj) -> np.ndarray:
     """The connections of ProjectionIR ``prj`` as FromListConnector rows (pre, post,
     weight, delay). sPyNNaker takes inhibitory weights as magnitudes (PyNN's negative
     current-based inhibitory weights become positive)."""
+    pre, post = prj.columns()[:2]
     w = np.asarray(prj.weight, dtype=float)
     if prj.receptor == "inhibitory":
         w = np.abs(w)
-    return np.column_stack([np.asarray(prj.pre_index, dtype=float),
-                            np.asarray(prj.post_index, dtype=float), w,
+    return np.column_stack([np.asarray(pre, dtype=float), np.asarray(post, dtype=float), w,
                             np.asarray(prj.delay, dtype=float)])
 
 
@@ -172,7 +172,7 @@ def build(sim, net) -> Built:
         pops.append(sp_pop)
     prjs, dynamics, connectors = [], [], []
     for prj in net.projections:
-        if not len(prj.pre_index):
+        if not len(prj):
             prjs.append(None)
             dynamics.append(None)
             connectors.append(None)
@@ -241,7 +241,7 @@ def fit_atoms_per_core(net, pops, dynamics) -> dict:
         atoms = int(type(sp_pop.celltype).get_model_max_atoms_per_dimension_per_core()[0])
         atoms = start = min(atoms, pop.size)
         while True:
-            worst = max(((longest_row(p.pre_index, p.post_index, atoms) / limit, p.index, limit)
+            worst = max(((longest_row(*p.columns()[:2], atoms) / limit, p.index, limit)
                          for p, limit in prjs_in), key=lambda w: w[:2])
             if worst[0] <= 1.0:
                 break
