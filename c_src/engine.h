@@ -10,7 +10,9 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 3u
+#define SF_ENGINE_ABI_VERSION 4u
+/* Most threads an engine runs. */
+#define SF_MAX_THREADS 256
 
 typedef void (*sf_update_fn)(sf_population_view *pv, uint32_t begin, uint32_t end,
                              const sf_context *ctx, uint32_t *spikes, uint32_t *counts,
@@ -174,8 +176,9 @@ SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_
  * to delay16_out when it is given, else nowhere), either weight_out (float) or, when
  * weight_idx is given, weight_idx_out (uint16) (neither when both are NULL: homogeneous
  * weights), and the original position of every synapse to order_out when it is not NULL
- * (each an array of n_blocks pointers). sf_split_place returns the number of synapses
- * written (UINT64_MAX when out of memory). */
+ * (each an array of n_blocks pointers). With by_delay != 0 and uint8 delays, each row is
+ * then sorted by delay (stable), so that delivery writes the ring one slot at a time.
+ * sf_split_place returns the number of synapses written (UINT64_MAX when out of memory). */
 SF_API uint64_t sf_split_count(uint64_t n_syn, const void *pre, const void *post, int index64,
                                uint32_t n_pre, uint32_t n_blocks, uint32_t n_threads,
                                const uint32_t *bounds, uint64_t *const *row_ptr,
@@ -183,7 +186,7 @@ SF_API uint64_t sf_split_count(uint64_t n_syn, const void *pre, const void *post
 SF_API uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post, int index64,
                                const uint16_t *delay_steps, const float *weight,
                                const uint16_t *weight_idx, uint32_t n_pre, uint32_t n_blocks,
-                               uint32_t n_threads, const uint32_t *bounds,
+                               uint32_t n_threads, int by_delay, const uint32_t *bounds,
                                uint64_t *const *row_ptr, uint16_t *const *post16_out,
                                uint8_t *const *delay8_out, uint16_t *const *delay16_out,
                                float *const *weight_out, uint16_t *const *weight_idx_out,
@@ -205,6 +208,13 @@ SF_API uint64_t sf_engine_spike_count(const sf_engine *e, uint32_t pop);
 SF_API void sf_engine_take_spikes(sf_engine *e, uint32_t pop, uint64_t *steps, uint32_t *index);
 /* Total spikes emitted by a population since creation (diagnostics). */
 SF_API uint64_t sf_engine_total_spikes(const sf_engine *e, uint32_t pop);
+/* Where the time loop's time goes, per thread (seconds since the engine was made):
+ * neuron updates, the serial bookkeeping of thread 0 (spike log, sampling, current
+ * sources), spike delivery, and waiting at the two barriers of a step. */
+enum { SF_PHASE_UPDATE = 0, SF_PHASE_BOOKKEEPING = 1, SF_PHASE_DELIVER = 2, SF_PHASE_WAIT = 3,
+       SF_N_PHASES = 4 };
+/* Copies SF_MAX_THREADS x SF_N_PHASES doubles (row per thread) to out. */
+SF_API void sf_engine_phase_times(const sf_engine *e, double *out);
 /* Neurons [begin, end) of a population of n handled by thread t of n_threads. */
 SF_API void sf_engine_thread_range(uint32_t n, uint32_t n_threads, uint32_t t, uint32_t *begin,
                                    uint32_t *end);

@@ -247,3 +247,26 @@ def test_longer_delay_set_between_runs_keeps_spikes_in_flight():
         assert isyn[224] < 0.26 and isyn[225] > 0.4999     # 15 + 7.5 = 22.5 ms
     finally:
         sim.end()
+
+
+def test_profile_says_where_the_time_went(capfd, monkeypatch):
+    """HostBackend.profile(): setup + loop <= run, per-thread phases within the loop;
+    SPINNFRAME_PROFILE=1 prints the breakdown after each run."""
+    import spinnframe.pyNN as sim
+    from spinnframe.simulator import state
+    monkeypatch.setenv("SPINNFRAME_PROFILE", "1")
+    sim.setup(timestep=0.1, threads=2)
+    try:
+        src = sim.Population(50, sim.SpikeSourcePoisson(rate=100.0))
+        cells = sim.Population(100, sim.IF_curr_exp())
+        sim.Projection(src, cells, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1))
+        sim.run(100.0)
+        p = state.backend.profile()
+        assert 0 < p["loop"] <= p["run"] and p["setup"] + p["loop"] <= p["run"]
+        assert len(p["threads"]) == state.backend.threads
+        for phases in p["threads"]:
+            assert set(phases) == {"update", "bookkeeping", "deliver", "wait"}
+            assert 0 < sum(phases.values()) <= p["loop"] * 1.01
+        assert "spinnframe host engine: run" in capfd.readouterr().err
+    finally:
+        sim.end()

@@ -47,17 +47,39 @@ def compiler() -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def openmp_flags() -> tuple[str, ...]:
-    """("-fopenmp",) if the compiler builds and links OpenMP code, else ()."""
+    """("-fopenmp",) if the compiler builds and links OpenMP code, else (). The answer is
+    kept in the kernel cache per compiler (path, size and time of its executable), so
+    only the first process compiles the probe (~30 ms)."""
+    cc = compiler()
+    try:
+        exe = Path(shutil.which(cc[0]) or cc[0]).resolve()
+        st = exe.stat()
+        key = hashlib.sha256(repr((cc, str(exe), st.st_size, st.st_mtime_ns)).encode())
+        note = cache_dir() / f"openmp-{key.hexdigest()[:16]}.txt"
+        if note.exists():
+            return ("-fopenmp",) if note.read_text().strip() == "1" else ()
+    except OSError:
+        note = None
+    found = _probe_openmp(cc)
+    if note is not None:
+        try:
+            note.write_text("1" if found else "0")
+        except OSError:
+            pass
+    return ("-fopenmp",) if found else ()
+
+
+def _probe_openmp(cc: list[str]) -> bool:
     with tempfile.TemporaryDirectory() as d:
         src = Path(d) / "omp.c"
         src.write_text("#include <omp.h>\nint f(void) { return omp_get_max_threads(); }\n")
         try:
-            proc = subprocess.run(compiler() + ["-fopenmp", "-fPIC", "-shared", "-o",
-                                                str(Path(d) / "omp.so"), str(src)],
+            proc = subprocess.run(cc + ["-fopenmp", "-fPIC", "-shared", "-o",
+                                        str(Path(d) / "omp.so"), str(src)],
                                   capture_output=True, timeout=60)
         except (OSError, subprocess.TimeoutExpired):
-            return ()
-        return ("-fopenmp",) if proc.returncode == 0 else ()
+            return False
+        return proc.returncode == 0
 
 
 def flags() -> list[str]:

@@ -8,6 +8,9 @@ and parameter changes.
 from __future__ import annotations
 
 import ctypes as C
+import os
+import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -26,7 +29,10 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 3
+ENGINE_ABI = 4
+#: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
+MAX_THREADS = 256
+PHASES = ("update", "bookkeeping", "deliver", "wait")
 #: Delays are stored per synapse as uint16 time steps.
 MAX_DELAY_STEPS = 65535
 #: Largest number of steps per engine call: bounds recording buffers, keeps Ctrl-C and
@@ -160,9 +166,10 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_split_place.restype = C.c_uint64
         lib.sf_split_place.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p,
                                        C.c_void_p, C.c_void_p, C.c_uint32, C.c_uint32,
-                                       C.c_uint32, C.c_void_p] + [C.c_void_p] * 7
+                                       C.c_uint32, C.c_int, C.c_void_p] + [C.c_void_p] * 7
         lib.sf_engine_slots.restype = C.c_uint32
         lib.sf_engine_slots.argtypes = [C.c_void_p]
+        lib.sf_engine_phase_times.argtypes = [C.c_void_p, C.c_void_p]
         lib.sf_engine_threads.restype = C.c_uint32
         lib.sf_engine_threads.argtypes = [C.c_void_p]
         _engine_libs[path] = lib
@@ -386,7 +393,8 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
     order = [np.empty(n, np.uint64) if dynamic else None for n in sizes]
     got = lib.sf_split_place(
         total, _ptr(pre), _ptr(post), index64, _ptr(delay_in),
-        _ptr(w_in), _ptr(w_idx_in), n_pre, n_blocks, threads, _ptr(c_bounds),
+        _ptr(w_in), _ptr(w_idx_in), n_pre, n_blocks, threads, int(not dynamic),
+        _ptr(c_bounds),
         _pointer_array(row_ptr), _pointer_array(post_out),
         _pointer_array(delay_out) if delay_type is np.uint8 else None,
         _pointer_array(delay_out) if delay_type is np.uint16 else None,
@@ -491,6 +499,7 @@ class HostBackend:
         self.params_changed: set[int] = set()
         self.sources: list[_Source] = []
         self.plastic: dict[int, list] = {}   # block -> [(order, weights, sign)] per thread
+        self.times = {"setup": 0.0, "loop": 0.0, "run": 0.0}
 
     # -- building ------------------------------------------------------------------------
     def _build(self, net) -> None:
@@ -736,7 +745,9 @@ class HostBackend:
 
     # -- running ---------------------------------------------------------------------------
     def run(self, net, start_step: int, n_steps: int, sink) -> None:
+        t_start = time.perf_counter()
         self._sync(net)
+        self.times["setup"] += time.perf_counter() - t_start
         eng, lib = self.engine, self.lib
         lib.sf_engine_set_step(eng, start_step)
         self._sync_sources(net, start_step)
@@ -768,7 +779,9 @@ class HostBackend:
             src_arr = (SourceDesc * max(len(src_descs), 1))(*src_descs)
             self._check(lib.sf_engine_set_sources(eng, src_arr if src_descs else None,
                                                   len(src_descs)), "the current sources")
+            t_loop = time.perf_counter()
             rc = lib.sf_engine_run(eng, steps)
+            self.times["loop"] += time.perf_counter() - t_loop
             lib.sf_engine_set_samples(eng, None, 0)
             lib.sf_engine_set_sources(eng, None, 0)
             if rc != 0:
@@ -782,6 +795,32 @@ class HostBackend:
                     sink.current(j, int(src_arr[j].record_first_step),
                                  out[:src_arr[j].record_count])
             sink.progress(done, n_steps)
+        self.times["run"] += time.perf_counter() - t_start
+        if os.environ.get("SPINNFRAME_PROFILE", "") not in ("", "0"):
+            print(self.profile_report(), file=sys.stderr)
+
+    def profile(self) -> dict:
+        """Where the time of the runs so far went (seconds): ``setup`` (building or
+        updating the engine: compiling, packing synapses), ``loop`` (the C time loop),
+        ``run`` (all of run()), and per engine thread the loop's phases ``update``,
+        ``bookkeeping`` (spike log, sampling, current sources; thread 0), ``deliver``
+        and ``wait`` (barriers)."""
+        out = dict(self.times)
+        if self.engine is not None:
+            raw = (C.c_double * (MAX_THREADS * len(PHASES)))()
+            self.lib.sf_engine_phase_times(self.engine, raw)
+            out["threads"] = [dict(zip(PHASES, raw[t * len(PHASES):(t + 1) * len(PHASES)]))
+                              for t in range(self.threads)]
+        return out
+
+    def profile_report(self) -> str:
+        """profile() as a few lines of text (SPINNFRAME_PROFILE=1 prints it after runs)."""
+        p = self.profile()
+        lines = [f"spinnframe host engine: run {p['run']:.3f} s = setup {p['setup']:.3f} s "
+                 f"+ loop {p['loop']:.3f} s + rest {p['run'] - p['setup'] - p['loop']:.3f} s"]
+        for t, ph in enumerate(p.get("threads", [])):
+            lines.append(f"  thread {t}: " + ", ".join(f"{k} {v:.3f} s" for k, v in ph.items()))
+        return "\n".join(lines)
 
     def _sample_buffers(self, requests, first: int, steps: int):
         descs, bufs = [], []
