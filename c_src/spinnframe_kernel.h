@@ -180,6 +180,16 @@ static inline int64_t sf_time_steps(double t, double dt) {
 #endif
 
 /* ---- Fixed-point exponential ------------------------------------------------------ */
+/* 2^f for |f| <= 1/2, f and the result in Q30: sum (f ln2)^n / n! to degree 7 by Horner,
+ * coefficients ln2^n / n! in Q30 (truncation error below 6e-9). */
+static inline int64_t sf_exp2_q30(int32_t f) {
+    static const int32_t c[8] = {1073741824, 744261118, 257941248, 59597083,
+                                 10327387, 1431680, 165394, 16377};
+    int64_t p = c[7];
+    for (int i = 6; i >= 0; i--) p = c[i] + (((int64_t)f * p) >> 30);
+    return p;
+}
+
 /* exp(x) for sf_step on fixed-point targets, in integer arithmetic (no libcall):
  * exp(x) = 2^k 2^f with x log2(e) = k + f, k an integer, |f| <= 1/2; 2^f by its Taylor
  * polynomial of degree 7 in Q30 (truncation error below 6e-9), then shifted by k and
@@ -195,11 +205,7 @@ static inline int32_t sf_fixed_exp_raw(int32_t raw) {   /* raw: x in units of 2^
     const int64_t y = ((int64_t)raw * 387270501) >> 13;
     const int32_t k = (int32_t)((y + (1 << 29)) >> 30);
     const int32_t f = (int32_t)(y - ((int64_t)k << 30));          /* Q30, |f| <= 1/2 */
-    /* 2^f = sum (f ln2)^n / n!, Horner in Q30; coefficients ln2^n / n! in Q30 */
-    static const int32_t c[8] = {1073741824, 744261118, 257941248, 59597083,
-                                 10327387, 1431680, 165394, 16377};
-    int64_t p = c[7];
-    for (int i = 6; i >= 0; i--) p = c[i] + (((int64_t)f * p) >> 30);
+    const int64_t p = sf_exp2_q30(f);
     /* the result in Q15 is p 2^(k - 15), rounded to nearest */
     uint32_t out;
     if (k >= 16) {
@@ -213,6 +219,44 @@ static inline int32_t sf_fixed_exp_raw(int32_t raw) {   /* raw: x in units of 2^
         out = ((uint32_t)p + (1u << (shift - 1))) >> shift;
     }
     return out > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)out;
+}
+
+/* exp(-y) for y >= 0, y and the result in Q32 (units of 2^-32; 1 is 2^32), in integer
+ * arithmetic, for probabilities that s16.15 cannot resolve (the chance of no event in a
+ * step, 1 - rate dt, with rate dt down to 1e-7). Below y = 2^-8 a cubic Taylor polynomial
+ * (error below 2^-31: y^4/24 < 2^-36 plus the truncation of y^2 and y^3); above, the range reduction of sf_fixed_exp_raw with
+ * log2(e) in Q30: the result is within 2^-31 plus a relative error below 2e-8. y >= 23
+ * gives 0 (exp(-23) is below 2^-33). */
+static inline uint64_t sf_exp_neg_q32(uint64_t y) {
+    if (y < (1u << 24)) {
+        const uint64_t y2 = (y * y) >> 32;
+        const uint32_t y3 = (uint32_t)((y2 * y) >> 32);
+        return (1ull << 32) - y + (y2 >> 1) - y3 / 6u;
+    }
+    if (y >= (23ull << 32)) return 0;
+    /* y log2(e) in Q30, the product split in 32-bit halves so that none overflows */
+    const uint64_t log2e = 1549082005u;                                  /* Q30 */
+    const uint64_t z = (y >> 32) * log2e + (((y & 0xFFFFFFFFu) * log2e) >> 32);
+    const int32_t k = (int32_t)((z + (1u << 29)) >> 30);
+    const int32_t f = (int32_t)((int64_t)z - ((int64_t)k << 30));      /* |f| <= 1/2 */
+    const uint64_t p = (uint64_t)sf_exp2_q30(-f);                     /* 2^-f, Q30 */
+    return k > 2 ? (p + (1ull << (k - 3))) >> (k - 2) : p << (2 - k);
+}
+
+/* A non-negative double as Q32 (x 2^32, truncated) from its IEEE-754 bits, with no
+ * floating-point operation: how sf_step reads a double (a sequence parameter, ctx->dt) on
+ * fixed-point targets. Negative values and NaN give 0, values from 2^32 on UINT64_MAX. */
+static inline uint64_t sf_double_to_q32(double x) {
+    uint64_t bits;
+    __builtin_memcpy(&bits, &x, sizeof bits);
+    const int32_t biased = (int32_t)(bits >> 52);          /* sign bit included: < 0 */
+    if (biased == 0x7FF && (bits & ((1ull << 52) - 1))) return 0;      /* NaN */
+    if (biased <= 0 || biased > 0x7FF) return 0;          /* zero, subnormal, negative */
+    const uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+    const int32_t shift = biased - 1075 + 32;              /* x 2^32 = m 2^shift */
+    if (shift > 11) return UINT64_MAX;                     /* m 2^shift >= 2^64 */
+    if (shift >= 0) return m << shift;
+    return shift > -64 ? m >> -shift : 0;
 }
 
 #ifdef SPINNFRAME_FIXED_POINT
@@ -245,6 +289,19 @@ static inline uint64_t sf_rng_seed(uint64_t seed, uint64_t neuron) {
 /* Uniform double in (0, 1]. */
 static inline double sf_rng_uniform(uint64_t *state) {
     return ((double)(sf_splitmix64(state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+}
+
+/* The count of a Poisson variate whose probability of 0 is silence / 2^32 (silence =
+ * exp(-mean) in Q32; 2^32 gives 0 always), in 32-bit integers by Knuth's method: the
+ * number of uniforms whose running product stays above silence. */
+static inline uint32_t sf_rng_poisson_q32(uint64_t *state, uint64_t silence) {
+    uint32_t count = 0;
+    uint64_t product = sf_splitmix64(state) >> 32;
+    while (product > silence) {
+        product = (product * (sf_splitmix64(state) >> 32)) >> 32;
+        count++;
+    }
+    return count;
 }
 
 /* Uniform sf_real in (0, 1] for sf_step: sf_rng_uniform on the host; on fixed-point

@@ -14,7 +14,9 @@ points must be portable too.
 
 Without the cross-compiler the tests are skipped with the reason, except in CI (the
 environment variable CI set, as CI services do), where they fail: there a missing compiler
-must not pass for a proof.
+must not pass for a proof. The accuracy of the SDK's integer fixed-point helpers
+(sf_fixed_exp_raw, sf_exp_neg_q32, sf_double_to_q32) is checked with the host compiler,
+always: integer code gives the ARM968's results on any machine.
 """
 from __future__ import annotations
 
@@ -48,20 +50,14 @@ FLOATING = re.compile(r"^__aeabi_[df]\w*|^__aeabi_\w+2[df]$|^__gnu_\w*(df|sf)\w*
                       r"nearbyint|llround)f?$")
 #: Models not yet ported to fixed point, with the reason. Their tests are expected to fail
 #: (strict: the suite reports when one starts to pass, so that it leaves this list).
-_RENEWAL = ("exact renewal sampling (gamma, log, sqrt) and spike times in double ms; "
-            "a fixed-point version needs integer spike times and a fixed-point sampler")
-NOT_PORTED: dict[str, str] = {
-    "SpikeSourcePoissonRefractory": _RENEWAL,
-    "SpikeSourceGamma": _RENEWAL,
-    "SpikeSourceInhGamma": _RENEWAL,
-}
+NOT_PORTED: dict[str, str] = {}
 
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def _cross_compiler():
     if ARM_GCC and ARM_OBJDUMP:
         return
@@ -175,7 +171,7 @@ def _calls(disassembly: str, root: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def arm_objects(tmp_path_factory):
+def arm_objects(_cross_compiler, tmp_path_factory):
     out = tmp_path_factory.mktemp("arm")
     objects = {}
     for i, name in enumerate(MODELS):
@@ -206,7 +202,7 @@ def test_time_step_uses_no_floating_point(arm_objects, model):
     assert all(c.startswith("__gnu_") for c in calls), sorted(calls)
 
 
-def test_floating_point_in_a_step_is_caught(tmp_path):
+def test_floating_point_in_a_step_is_caught(_cross_compiler, tmp_path):
     """The check can fail: a double in sf_step, even in a helper the compiler keeps out
     of line (reached only by a call without relocation), is found."""
     spec = get_manager().neuron_model("IF_curr_exp")
@@ -222,3 +218,35 @@ def test_floating_point_in_a_step_is_caught(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "sf_test_slow" in _functions(dis)
     assert _floating_in_update(dis), "a soft-float multiplication in sf_step went unnoticed"
+
+
+@pytest.fixture(scope="module")
+def fixed_math(tmp_path_factory):
+    """The worst errors tests/c/fixed_math_check.c measures, by name."""
+    from spinnframe_host.compiler import compiler
+    exe = tmp_path_factory.mktemp("fixed_math") / "fixed_math_check"
+    subprocess.run(compiler() + ["-std=gnu99", "-O2", "-Wall", "-Werror", f"-I{include_dir()}",
+                                 "-o", str(exe), str(REPO / "tests/c/fixed_math_check.c"), "-lm"],
+                   check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    return {line.split()[0]: [float(x) for x in line.split()[1:]] for line in out.splitlines()}
+
+
+def test_fixed_exp_is_within_one_unit(fixed_math):
+    """sf_fixed_exp over its whole range: 1 unit of 2^-15 plus 2e-8 relative."""
+    assert fixed_math["fixed_exp_units"][0] <= 1.0
+
+
+def test_exp_neg_q32_accuracy(fixed_math):
+    """exp(-y) in Q32 for y in [2^-32, 23]: within 2^-31 plus 2e-8 relative, and the chance
+    of an event 1 - exp(-y) to 1.2e-5 relative down to y = 1e-5 (the renewal sources'
+    rate dt at 0.1 Hz and dt = 0.1 ms): rounding to 2^-32 is all that limits it."""
+    assert fixed_math["exp_neg_q32_units"][0] <= 2.0
+    assert fixed_math["exp_neg_q32_chance_rel"][0] < 1.2e-5
+    assert fixed_math["exp_neg_q32_ends"] == [2.0 ** 32, 0.0]
+
+
+def test_double_to_q32_reads_double_bits(fixed_math):
+    """x 2^32 truncated, exactly; 0 for 0, negatives and NaN; saturated from 2^32 on."""
+    assert fixed_math["double_to_q32_rel"][0] == 0.0
+    assert fixed_math["double_to_q32_edges"] == [0.0, 0.0, 0.0, 429496729.0, 2.0 ** 64 - 1]

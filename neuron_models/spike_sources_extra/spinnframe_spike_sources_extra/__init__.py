@@ -8,6 +8,10 @@ do not depend on the number of threads, and ``run(a); run(b)`` gives exactly the
 ``run(a + b)``. The shared samplers (Marsaglia-Tsang gamma variates, gamma variates
 conditioned on a minimum, the stationary age) are in ``sf_renewal.h``.
 
+The fixed-point build (SpiNNaker's ARM968) advances them in whole steps with 32-bit integer
+samplers instead, exact for integer gamma shapes and rounding other shapes to the nearest
+integer with the rate kept; ``sf_renewal.h`` says what it computes and how precisely.
+
 See tests/reference/README_spike_sources_extra.md for how they compare with NEST.
 """
 from pathlib import Path
@@ -66,6 +70,34 @@ def _start_duration():
     ]
 
 
+def _fixed_window():
+    """Derived constants of the fixed-point (SpiNNaker) build only, which works in steps."""
+    return [
+        Derived("start_step", kind="uint64", doc="first step that may emit a spike (fixed point)"),
+        Derived("stop_step", kind="uint64", doc="first step that emits none any more (fixed point)"),
+    ]
+
+
+def _erlang_state():
+    """State of the fixed-point build's Erlang process (sf_renewal.h)."""
+    return [
+        StateVariable("phase", "", 0, recordable=False, public=False, kind="int",
+                      doc="fixed point: phase events since the last spike (-1: not started)"),
+        StateVariable("age", "", 0, recordable=False, public=False, kind="int",
+                      doc="fixed point: steps since the last spike"),
+    ]
+
+
+def _erlang_rates(where):
+    """Shape and phase-event rate of the fixed-point build's Erlang process."""
+    return [
+        where("shape", kind="int", doc="fixed point: the shape rounded to an integer >= 1"),
+        where("events", kind="uint64", doc="fixed point: phase events per step, in 2^-32"),
+        where("silence", kind="uint64",
+              doc="fixed point: exp(-events per step) in 2^-32, the chance of none in a step"),
+    ]
+
+
 def _rng_state():
     return [
         StateVariable("rng", "", 0, recordable=False, public=False, kind="uint64",
@@ -88,8 +120,19 @@ SPIKE_SOURCE_POISSON_REFRACTORY = NeuronModelSpec(
     state=[
         *_rng_state(),
         StateVariable("seeded", "", 0, recordable=False, public=False, kind="int"),
+        StateVariable("refrac", "", 0, recordable=False, public=False, kind="int",
+                      doc="fixed point: dead steps left"),
     ],
-    derived=[Derived("mean_exp", doc="mean of the exponential part of an interval, ms")],
+    derived=[
+        Derived("mean_exp", doc="mean of the exponential part of an interval, ms"),
+        Derived("dead", kind="int", doc="fixed point: tau_refrac in whole steps, rounded up"),
+        Derived("fire", kind="uint64",
+                doc="fixed point: chance of a spike in a live step, in 2^-32 (dead > 0)"),
+        Derived("silence", kind="uint64",
+                doc="fixed point: exp(-rate dt) in 2^-32, the chance of none in a step "
+                    "(dead = 0)"),
+        *_fixed_window(),
+    ],
     kernel=HERE / "spike_source_poisson_refractory.c",
     pynn_base=cells.SpikeSourcePoissonRefractory,
     is_source=True,
@@ -121,8 +164,9 @@ SPIKE_SOURCE_GAMMA = NeuronModelSpec(
         StateVariable("t_begin", "ms", 0.0, recordable=False, public=False,
                       doc="when the process (re)started"),
         StateVariable("seeded", "", 0, recordable=False, public=False, kind="int"),
+        *_erlang_state(),
     ],
-    derived=[Derived("scale", doc="1/beta in ms")],
+    derived=[Derived("scale", doc="1/beta in ms"), *_erlang_rates(Derived), *_fixed_window()],
     kernel=HERE / "spike_source_gamma.c",
     pynn_base=cells.SpikeSourceGamma,
     is_source=True,
@@ -157,7 +201,11 @@ SPIKE_SOURCE_INH_GAMMA = NeuronModelSpec(
         StateVariable("bin", "", 0, recordable=False, public=False, kind="int",
                       doc="time bin of next_t"),
         StateVariable("seeded", "", 0, recordable=False, public=False, kind="int"),
+        *_erlang_state(),
+        *_erlang_rates(lambda name, **kw: StateVariable(name, "", 0, recordable=False,
+                                                         public=False, **kw)),
     ],
+    derived=_fixed_window(),
     kernel=HERE / "spike_source_inh_gamma.c",
     pynn_base=cells.SpikeSourceInhGamma,
     is_source=True,

@@ -10,13 +10,47 @@
  * Parameter changes between runs: the interval in progress continues under the new
  * parameters from its current age (hazard-rate definition, as SpikeSourceInhGamma at a bin
  * boundary); a `start` in the future restarts the process there.
+ *
+ * Fixed-point targets (no floating point per step): an Erlang process in whole steps, the
+ * shape rounded to the nearest integer >= 1 with the rate kept (see sf_renewal.h).
  */
 #include "sf_renewal.h"
 
 static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
     (void)ctx;
     d->scale = p->beta > 0.0 ? 1000.0 / p->beta : INFINITY;   /* ms */
+#ifdef SPINNFRAME_FIXED_POINT
+    d->shape = ssx_shape(sf_double_to_q32(p->alpha));
+    /* phase events per step: shape / mean interval, mean interval alpha / beta */
+    const double events = d->shape * (double)p->beta / (double)p->alpha * ctx->dt / 1000.0;
+    d->events = (uint64_t)llround(events * 4294967296.0);
+    d->silence = (uint64_t)llround(exp(-events) * 4294967296.0);
+    ssx_window_steps(p->start, p->duration, ctx->dt, &d->start_step, &d->stop_step);
+#endif
 }
+
+#ifdef SPINNFRAME_FIXED_POINT
+static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                            const sf_context *ctx, uint64_t neuron) {
+    if (ssx_seed_once(&s->rng, &s->seeded, ctx, neuron)) {
+        ssx_erlang_begin(&s->rng, d->shape, d->events, &s->phase, &s->age);
+    } else if (ctx->params_changed) {
+        if (p->start > ctx->t || s->phase < 0)
+            ssx_erlang_begin(&s->rng, d->shape, d->events, &s->phase, &s->age);
+        else if (d->events == 0)
+            s->phase = -1;
+        else
+            s->phase = ssx_phase_given_age(&s->rng, d->shape, s->age, d->events);
+    }
+}
+
+static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                               const sf_input *in, const sf_context *ctx) {
+    (void)p; (void)in;
+    if (ctx->step < d->start_step || ctx->step >= d->stop_step || s->phase < 0) return 0;
+    return ssx_erlang_step(&s->rng, d->silence, d->shape, &s->phase, &s->age);
+}
+#else
 
 /* Start a stationary process at t0: a virtual last spike at t0 - age. */
 static inline void gamma_begin(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
@@ -62,3 +96,4 @@ static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_s
     }
     return count;
 }
+#endif

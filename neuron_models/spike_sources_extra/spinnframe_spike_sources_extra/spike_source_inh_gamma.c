@@ -17,11 +17,20 @@
  * stationary state for the parameters in force (as SpikeSourceGamma does), and stops
  * emitting at start + duration.
  * a, b and tbins must have the same length; if they do not, the common length is used.
+ *
+ * Fixed-point targets (no floating point per step): an Erlang process in whole steps (see
+ * sf_renewal.h), each shape rounded to the nearest integer >= 1 with the bin's rate kept;
+ * bins start at their grid point (SF_SEQ_STEPS), where the phase is redrawn for the new
+ * bin's parameters given the age. a[k] and b[k] are read as Q32 from their double bits.
  */
 #include "sf_renewal.h"
 
 static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_context *ctx) {
+#ifdef SPINNFRAME_FIXED_POINT
+    ssx_window_steps(p->start, p->duration, ctx->dt, &d->start_step, &d->stop_step);
+#else
     (void)p; (void)d; (void)ctx;
+#endif
 }
 
 static inline uint32_t ig_nbins(const sf_params_t *p) {
@@ -30,6 +39,68 @@ static inline uint32_t ig_nbins(const sf_params_t *p) {
     if (p->tbins.length < n) n = p->tbins.length;
     return n;
 }
+
+#ifdef SPINNFRAME_FIXED_POINT
+/* The bin in force in step `step` (the last k with tbins[k] at or before its start),
+ * searching forward from k. */
+static inline uint32_t ig_bin_at(const sf_params_t *p, const sf_context *ctx, uint32_t n,
+                                 uint32_t k, uint64_t step) {
+    while (k + 1 < n && (int64_t)step >= SF_SEQ_STEPS(ctx, p->tbins, k + 1)) k++;
+    return k;
+}
+
+/* Enter bin k: its shape, phase events per step n dt / (1000 a b) and exp(-that), in Q32. */
+static inline void ig_enter(const sf_params_t *p, sf_state_t *s, const sf_context *ctx,
+                            uint32_t k) {
+    const uint64_t a = sf_double_to_q32(ctx->seq[p->a.start + k]);
+    const ssx_q32 interval_ms = ssx_q32_of(a) * ssx_q32_of(sf_double_to_q32(
+        ctx->seq[p->b.start + k])) * 1000.0ULK;
+    const ssx_q32 tiny = ssx_q32_of(1);          /* a zero product would divide by zero */
+    s->bin = (int32_t)k;
+    s->shape = ssx_shape(a);
+    const ssx_q32 dt_n = ssx_q32_of(sf_double_to_q32(ctx->dt)) * ssx_q32_of(
+        (uint64_t)s->shape << 32);
+    s->events = ssx_raw(dt_n / (interval_ms > tiny ? interval_ms : tiny));
+    s->silence = sf_exp_neg_q32(s->events);
+}
+
+static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                            const sf_context *ctx, uint64_t neuron) {
+    const uint32_t n = ig_nbins(p);
+    if (ssx_seed_once(&s->rng, &s->seeded, ctx, neuron)) {
+        s->phase = -1;
+    } else if (!ctx->params_changed) {
+        return;
+    }
+    if (n == 0) {
+        s->phase = -1;
+        return;
+    }
+    /* starts (stationary) in its first step, or goes on from its age in this one */
+    const int64_t tb0 = SF_SEQ_STEPS(ctx, p->tbins, 0);
+    uint64_t first = ctx->step > d->start_step ? ctx->step : d->start_step;
+    if ((int64_t)first < tb0) first = (uint64_t)tb0;
+    const int fresh = s->phase < 0 || first > ctx->step;
+    ig_enter(p, s, ctx, ig_bin_at(p, ctx, n, 0, fresh ? first : ctx->step));
+    if (fresh) ssx_erlang_begin(&s->rng, s->shape, s->events, &s->phase, &s->age);
+    else s->phase = ssx_phase_given_age(&s->rng, s->shape, s->age, s->events);
+}
+
+static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                               const sf_input *in, const sf_context *ctx) {
+    (void)in;
+    const uint32_t n = ig_nbins(p);
+    if (ctx->step < d->start_step || ctx->step >= d->stop_step || s->phase < 0 ||
+        (int64_t)ctx->step < SF_SEQ_STEPS(ctx, p->tbins, 0))
+        return 0;
+    const uint32_t k = ig_bin_at(p, ctx, n, (uint32_t)s->bin, ctx->step);
+    if (k != (uint32_t)s->bin) {
+        ig_enter(p, s, ctx, k);
+        s->phase = ssx_phase_given_age(&s->rng, s->shape, s->age, s->events);
+    }
+    return ssx_erlang_step(&s->rng, s->silence, s->shape, &s->phase, &s->age);
+}
+#else
 
 /* The bin in force at time t (the last k with tbins[k] <= t), searching forward from k. */
 static inline uint32_t ig_find(const double *tb, uint32_t n, uint32_t k, double t) {
@@ -114,3 +185,4 @@ static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_s
     }
     return count;
 }
+#endif

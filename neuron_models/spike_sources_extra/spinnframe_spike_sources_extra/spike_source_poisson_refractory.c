@@ -5,6 +5,15 @@
  * NEST's ppd_sup_generator and of pyNN.neuron). Intervals are drawn exactly in continuous
  * time; each spike is emitted in the time step it falls in (stamped at the step's end), so
  * two stamped spikes are never closer than tau_refrac when tau_refrac is a multiple of dt.
+ *
+ * Fixed-point targets (no floating point per step) work in whole steps: after a spike the
+ * source is dead for the next `dead` - 1 steps (dead = tau_refrac rounded up to whole
+ * steps, sf_duration_steps), then fires in each step with the probability `fire` (Q32)
+ * chosen so that the mean interval, dead - 1 + 1/fire steps, is 1000/rate ms: the rate is
+ * exact, intervals are at least tau_refrac, and the exponential part becomes geometric.
+ * Without dead time (tau_refrac = 0) each step draws a Poisson count, as
+ * SpikeSourcePoisson does. The window [start, start + duration) is rounded to whole
+ * steps there.
  */
 #include "sf_renewal.h"
 
@@ -15,7 +24,39 @@ static inline void sf_prepare(const sf_params_t *p, sf_derived_t *d, const sf_co
      * then exactly tau_refrac (never a negative mean). */
     const double m = 1000.0 / p->rate - p->tau_refrac;
     d->mean_exp = p->rate > 0.0 ? (m > 0.0 ? m : 0.0) : INFINITY;
+#ifdef SPINNFRAME_FIXED_POINT
+    const double dt = ctx->dt, rate_dt = (double)p->rate * dt / 1000.0;
+    d->dead = sf_duration_steps(p->tau_refrac, dt);
+    d->silence = (uint64_t)llround(exp(-rate_dt) * 4294967296.0);
+    /* mean interval dead - 1 + 1/fire steps = 1/rate_dt; certain when dead alone is longer */
+    const double live = rate_dt > 0.0 ? 1.0 / rate_dt - d->dead + 1.0 : INFINITY;
+    d->fire = live > 1.0 ? (uint64_t)llround(4294967296.0 / live) : 1ull << 32;
+    ssx_window_steps(p->start, p->duration, dt, &d->start_step, &d->stop_step);
+#endif
 }
+
+#ifdef SPINNFRAME_FIXED_POINT
+static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                            const sf_context *ctx, uint64_t neuron) {
+    (void)p; (void)d;
+    /* not refractory before the first spike */
+    if (ssx_seed_once(&s->rng, &s->seeded, ctx, neuron)) s->refrac = 0;
+}
+
+static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                               const sf_input *in, const sf_context *ctx) {
+    (void)p; (void)in;
+    if (s->refrac > 0) {
+        s->refrac--;
+        return 0;
+    }
+    if (ctx->step < d->start_step || ctx->step >= d->stop_step) return 0;
+    if (d->dead == 0) return sf_rng_poisson_q32(&s->rng, d->silence);
+    if ((sf_splitmix64(&s->rng) >> 32) >= d->fire) return 0;
+    s->refrac = d->dead - 1;
+    return 1;
+}
+#else
 
 /* Draw the next spike for a process that is (re)started at time t: it starts at `start`,
  * and the dead time after the last emitted spike still applies. Before its first spike the
@@ -53,3 +94,4 @@ static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_s
     }
     return count;
 }
+#endif
