@@ -633,7 +633,7 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
 #pragma omp parallel num_threads(e->n_threads)
         {
             const uint32_t tid = (uint32_t)omp_get_thread_num();
-            double *ph = e->phase[tid];
+            double ph[SF_N_PHASES] = {0};   /* summed here: the threads' rows share lines */
             for (uint64_t s = 0; s < n_steps; s++) {
                 const uint64_t step = first + s;
                 const uint32_t slot = (uint32_t)(step % e->n_slots);
@@ -657,6 +657,7 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
                 ph[SF_PHASE_DELIVER] += t4 - t3;
                 if (err) break;   /* every thread reads err after the same barrier */
             }
+            for (int k = 0; k < SF_N_PHASES; k++) e->phase[tid][k] += ph[k];
         }
     }
 #endif
@@ -691,29 +692,39 @@ static inline int64_t idx_at(const void *a, int index64, uint64_t k) {
     return index64 ? ((const int64_t *)a)[k] : (int64_t)((const int32_t *)a)[k];
 }
 
-/* Both passes run one OpenMP thread per block: each scans every synapse and keeps those of
- * its own target range, so the wall time is that of one scan when there are no more blocks
- * than threads. */
+/* Block of each target in [bounds[0], bounds[n_blocks]) (UINT32_MAX: none), so that both
+ * passes below visit every synapse once whatever the number of blocks. */
+static uint32_t *block_table(uint32_t n_blocks, const uint32_t *bounds) {
+    const uint32_t lo = bounds[0], hi = bounds[n_blocks];
+    uint32_t *tab = malloc(((size_t)(hi - lo) + 1) * sizeof(uint32_t));
+    if (!tab) return NULL;
+    for (uint32_t t = 0; t < n_blocks; t++)
+        for (uint32_t j = bounds[t]; j < bounds[t + 1]; j++) tab[j - lo] = t;
+    return tab;
+}
+
 uint64_t sf_split_count(uint64_t n_syn, const void *pre, const void *post, int index64,
                         uint32_t n_pre, uint32_t n_blocks, uint32_t n_threads,
                         const uint32_t *bounds, uint64_t *const *row_ptr, uint64_t *totals) {
     (void)n_threads;
-#pragma omp parallel for num_threads(n_threads < n_blocks ? n_threads : n_blocks) schedule(dynamic, 1)
+    uint32_t *tab = block_table(n_blocks, bounds);
+    if (!tab) return UINT64_MAX;
+    const int64_t lo = bounds[0], hi = bounds[n_blocks];
+    for (uint32_t t = 0; t < n_blocks; t++)
+        memset(row_ptr[t], 0, ((size_t)n_pre + 1) * sizeof(uint64_t));
+    for (uint64_t k = 0; k < n_syn; k++) {              /* count per block and row */
+        const int64_t j = idx_at(post, index64, k);
+        if (j >= lo && j < hi)
+            row_ptr[n_blocks == 1 ? 0 : tab[j - lo]][idx_at(pre, index64, k) + 1]++;
+    }
+    free(tab);
+    uint64_t all = 0;
     for (uint32_t t = 0; t < n_blocks; t++) {
         uint64_t *rp = row_ptr[t];
-        const int64_t lo = bounds[t], hi = bounds[t + 1];
-        memset(rp, 0, ((size_t)n_pre + 1) * sizeof(uint64_t));
-        if (lo < hi) {
-            for (uint64_t k = 0; k < n_syn; k++) {      /* count per row */
-                const int64_t j = idx_at(post, index64, k);
-                if (j >= lo && j < hi) rp[idx_at(pre, index64, k) + 1]++;
-            }
-            for (uint32_t i = 0; i < n_pre; i++) rp[i + 1] += rp[i];
-        }
+        for (uint32_t i = 0; i < n_pre; i++) rp[i + 1] += rp[i];
         totals[t] = rp[n_pre];
+        all += totals[t];
     }
-    uint64_t all = 0;
-    for (uint32_t t = 0; t < n_blocks; t++) all += totals[t];
     return all;
 }
 
@@ -768,41 +779,48 @@ uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post, int i
                         uint8_t *const *delay8_out, uint16_t *const *delay16_out,
                         float *const *weight_out, uint16_t *const *weight_idx_out,
                         uint64_t *const *order_out) {
+    uint32_t *tab = block_table(n_blocks, bounds);
+    uint64_t **fill = calloc(n_blocks, sizeof(uint64_t *));
+    int failed = !tab || !fill;
+    for (uint32_t t = 0; t < n_blocks && !failed; t++) {
+        fill[t] = malloc(((size_t)n_pre + 1) * sizeof(uint64_t));
+        if (!fill[t]) failed = 1;
+        else memcpy(fill[t], row_ptr[t], ((size_t)n_pre + 1) * sizeof(uint64_t));
+    }
     uint64_t placed = 0;
-    int failed = 0;
-    (void)n_threads;
-#pragma omp parallel for num_threads(n_threads < n_blocks ? n_threads : n_blocks) \
-    schedule(dynamic, 1) reduction(+:placed, failed)
-    for (uint32_t t = 0; t < n_blocks; t++) {
-        const int64_t lo = bounds[t], hi = bounds[t + 1];
-        if (lo >= hi) continue;
-        uint64_t *fill = malloc(((size_t)n_pre + 1) * sizeof(uint64_t));
-        if (!fill) {
-            failed++;
-            continue;
-        }
-        memcpy(fill, row_ptr[t], ((size_t)n_pre + 1) * sizeof(uint64_t));
-        uint16_t *po = post16_out[t];
-        uint8_t *d8 = delay_steps && delay8_out ? delay8_out[t] : NULL;
-        uint16_t *d16 = delay_steps && !d8 && delay16_out ? delay16_out[t] : NULL;
-        float *wf = weight && !weight_idx && weight_out ? weight_out[t] : NULL;
-        uint16_t *wi = weight_idx && weight_idx_out ? weight_idx_out[t] : NULL;
-        uint64_t *ord = order_out ? order_out[t] : NULL;
+    if (!failed) {
+        const int64_t lo = bounds[0], hi = bounds[n_blocks];
+        const int d8 = delay_steps && delay8_out, d16 = delay_steps && !d8 && delay16_out;
+        const int wf = weight && !weight_idx && weight_out, wi = weight_idx && weight_idx_out;
         for (uint64_t k = 0; k < n_syn; k++) {          /* place, stable within a row */
             const int64_t j = idx_at(post, index64, k);
             if (j < lo || j >= hi) continue;
-            const uint64_t at = fill[idx_at(pre, index64, k)]++;
-            po[at] = (uint16_t)(j - lo);
-            if (d8) d8[at] = (uint8_t)delay_steps[k];
-            else if (d16) d16[at] = delay_steps[k];
-            if (wi) wi[at] = weight_idx[k];
-            else if (wf) wf[at] = weight[k];
-            if (ord) ord[at] = k;
+            const uint32_t t = n_blocks == 1 ? 0 : tab[j - lo];
+            const uint64_t at = fill[t][idx_at(pre, index64, k)]++;
+            post16_out[t][at] = (uint16_t)(j - bounds[t]);
+            if (d8) delay8_out[t][at] = (uint8_t)delay_steps[k];
+            else if (d16) delay16_out[t][at] = delay_steps[k];
+            if (wi) weight_idx_out[t][at] = weight_idx[k];
+            else if (wf) weight_out[t][at] = weight[k];
+            if (order_out) order_out[t][at] = k;
             placed++;
         }
-        free(fill);
-        if (by_delay && d8 && sort_rows_by_delay(row_ptr[t], n_pre, po, d8, wf, wi, ord))
-            failed++;
+        if (by_delay && delay_steps && delay8_out) {
+            int bad = 0;
+            (void)n_threads;
+#pragma omp parallel for num_threads(n_threads < n_blocks ? n_threads : n_blocks) \
+    schedule(dynamic, 1) reduction(+:bad)
+            for (uint32_t t = 0; t < n_blocks; t++)
+                bad += sort_rows_by_delay(row_ptr[t], n_pre, post16_out[t], delay8_out[t],
+                                          weight_out && wf ? weight_out[t] : NULL,
+                                          weight_idx_out && wi ? weight_idx_out[t] : NULL,
+                                          order_out ? order_out[t] : NULL);
+            failed = bad;
+        }
     }
+    if (fill)
+        for (uint32_t t = 0; t < n_blocks; t++) free(fill[t]);
+    free(fill);
+    free(tab);
     return failed ? UINT64_MAX : placed;
 }

@@ -163,15 +163,16 @@ SF_API int sf_engine_set_archive(sf_engine *e, uint32_t pop, double tau_minus,
 /* Sampling requests for the next run call; the array stays owned by the caller. */
 SF_API void sf_engine_set_samples(sf_engine *e, sf_sample_desc *samples, uint32_t n_samples);
 /* Build the rows of the blocks of one projection from its connection arrays in two passes
- * (a counting sort by presynaptic neuron that keeps the original order within a row), each
- * pass running one OpenMP thread per block (at most n_threads at once).
+ * over the connections, whatever the number of blocks (a counting sort by block and
+ * presynaptic neuron that keeps the original order within a row); sorting rows by delay
+ * runs one OpenMP thread per block (at most n_threads at once).
  * Block t holds the synapses whose target lies in [bounds[t], bounds[t + 1]) (bounds has
  * n_blocks + 1 non-decreasing entries, each range at most 65536 wide; targets outside
  * [bounds[0], bounds[n_blocks]) are left out). pre/post are int32 (or int64 when
  * index64 != 0); delay_steps is uint16 per synapse, or NULL when the delay is the same for
  * every synapse.
  * sf_split_count fills each block's row_ptr (n_pre + 1 entries) and its synapse count
- * totals[t], and returns the sum; the caller then sizes the outputs, and sf_split_place
+ * totals[t], and returns the sum (UINT64_MAX when out of memory); the caller then sizes the outputs, and sf_split_place
  * writes post16_out (target - bounds[t]), the delays (to delay8_out when it is given, else
  * to delay16_out when it is given, else nowhere), either weight_out (float) or, when
  * weight_idx is given, weight_idx_out (uint16) (neither when both are NULL: homogeneous

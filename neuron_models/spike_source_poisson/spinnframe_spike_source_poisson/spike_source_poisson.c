@@ -30,14 +30,7 @@ static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_s
                                const sf_input *in, const sf_context *ctx) {
     (void)p; (void)in;
     if (ctx->step < d->start_step || ctx->step >= d->stop_step) return 0;
-    /* the count is the number of uniforms whose running product stays above silence */
-    uint32_t count = 0;
-    uint64_t product = sf_splitmix64(&s->rng) >> 32;
-    while (product > d->silence) {
-        product = (product * (sf_splitmix64(&s->rng) >> 32)) >> 32;
-        count++;
-    }
-    return count;
+    return sf_rng_poisson_q32(&s->rng, d->silence);
 }
 #else
 static inline void poisson_draw_from(const sf_params_t *p, sf_state_t *s, double t) {

@@ -354,8 +354,8 @@ class PackedBlock:
 def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
                 dynamic: bool = False) -> list[PackedBlock]:
     """CSR rows of the synapses of one ProjectionIR, one block per (thread, first, end) of
-    ``blocks`` (block_bounds), built in C in two passes over the connections (engine.c:
-    sf_split_count, sf_split_place). Weights and delays keep the compact form the core
+    ``blocks`` (block_bounds), built in C in two passes over the connections, whatever the
+    number of blocks (engine.c: sf_split_count, sf_split_place). Weights and delays keep the compact form the core
     stores them in (storage.py): one value for all costs nothing per synapse, delays take
     one byte when none is longer than 255 steps. Dynamic synapses keep their weights in
     per-synapse state (_dyn_arrays) instead, and need each synapse's position (order)."""
@@ -383,8 +383,9 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
     c_bounds = np.ascontiguousarray([b[1] for b in blocks] + [blocks[-1][2]], dtype=np.uint32)
     row_ptr = [np.empty(n_pre + 1, np.uint64) for _ in range(n_blocks)]
     totals = np.zeros(n_blocks, np.uint64)
-    lib.sf_split_count(total, _ptr(pre), _ptr(post), index64, n_pre, n_blocks, threads,
-                       _ptr(c_bounds), _pointer_array(row_ptr), _ptr(totals))
+    if lib.sf_split_count(total, _ptr(pre), _ptr(post), index64, n_pre, n_blocks, threads,
+                          _ptr(c_bounds), _pointer_array(row_ptr), _ptr(totals)) == 2 ** 64 - 1:
+        raise MemoryError(f"could not build the synaptic rows of projection {p_ir.label!r}")
     sizes = [int(n) for n in totals]
     post_out = [np.empty(n, np.uint16) for n in sizes]
     delay_out = [None if delay_type is None else np.empty(n, delay_type) for n in sizes]
