@@ -11,6 +11,7 @@ import ctypes as C
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 from pathlib import Path
 
@@ -529,8 +530,7 @@ class HostBackend:
             self.pops.append(_Pop(p_ir, lib))
             self._upload_params(len(self.pops) - 1, p_ir, first=True)
         self.plastic = {}
-        for b, prj in enumerate(net.projections):
-            self._set_block(b, prj, net)
+        self._set_blocks(list(enumerate(net.projections)), net)
         self._set_archives(net)
         self.structure_version = net.structure_version
         self.projection_versions = [p.version for p in net.projections]
@@ -548,15 +548,39 @@ class HostBackend:
                               f"supported (got {max_steps} steps)")
         return max_steps + 1
 
-    def _set_block(self, b, prj, net):
+    def _pack(self, b, prj, net, threads: int) -> list[PackedBlock]:
+        n_pre = net.populations[prj.pre].size
+        return pack_blocks(self.lib, prj, n_pre, self.blocks[b][1], threads,
+                           dynamic=prj.synapse != "static")
+
+    def _set_blocks(self, items, net) -> None:
+        """_set_block for each (b, ProjectionIR): with several threads, the rows of a few
+        projections are packed at once in worker threads (the C packing runs without the
+        GIL), and handed to the engine in order; at most threads + 1 packed ahead, so
+        memory stays bounded."""
+        if self.threads <= 1 or len(items) <= 1:
+            for b, prj in items:
+                self._set_block(b, prj, net, self._pack(b, prj, net, self.threads))
+            return
+        window = self.threads + 1
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            ahead = [pool.submit(self._pack, b, prj, net, 1) for b, prj in items[:window]]
+            for k, (b, prj) in enumerate(items):
+                packed = ahead[k].result()
+                ahead[k] = None
+                if k + window < len(items):
+                    nb, nprj = items[k + window]
+                    ahead.append(pool.submit(self._pack, nb, nprj, net, 1))
+                self._set_block(b, prj, net, packed)
+
+    def _set_block(self, b, prj, net, packed: list[PackedBlock]):
         """The engine blocks of projection b: its synapses onto each thread's range of the
-        post population (pieces of at most BLOCK_SPAN targets)."""
+        post population (pieces of at most BLOCK_SPAN targets), from ``packed``."""
         n_pre = net.populations[prj.pre].size
         kind = SYN_KIND[prj.synapse]
         dyn = self._dyn_params(b, prj, net) if kind else None
         self.plastic[b] = []
         first, layout = self.blocks[b]
-        packed = pack_blocks(self.lib, prj, n_pre, layout, self.threads, dynamic=bool(kind))
         if prj.hand_over is not None:          # the engine's rows become the only copy
             n_post = net.populations[prj.post].size
             index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
@@ -710,9 +734,8 @@ class HostBackend:
         if versions != self.projection_versions:
             self._check(self.lib.sf_engine_resize_slots(self.engine, self._slots_needed(net)),
                         "longer delays")
-            for b, prj in enumerate(net.projections):
-                if versions[b] != self.projection_versions[b]:
-                    self._set_block(b, prj, net)
+            self._set_blocks([(b, prj) for b, prj in enumerate(net.projections)
+                              if versions[b] != self.projection_versions[b]], net)
             self.projection_versions = versions
 
     def _sync_sources(self, net, start_step: int) -> None:
