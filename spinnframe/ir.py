@@ -122,8 +122,8 @@ class ConnectionSource:
     columns as the core stores them: (pre, post, weight_values, weight_table,
     delay_steps). A backend that keeps a projection's connections gives the core one of
     these (ProjectionIR.hand_over); its ``read()`` orders them by presynaptic, then
-    postsynaptic index (connections between the same pair of cells in creation order),
-    whatever the backend's own layout or thread count."""
+    postsynaptic index, in an order that does not depend on the backend's thread count
+    (connections between the same pair of cells in an order the backend defines)."""
 
     #: the backend that holds the connections (None: the core)
     owner: object = None

@@ -410,9 +410,9 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
 class HeldRows(ConnectionSource):
     """The connections of a static projection as the engine's blocks hold them, so the core
     can free its arrays (ir.ConnectionSource). Reading them back rebuilds the core's
-    columns, ordered by presynaptic, then postsynaptic index (stable, so connections
-    between the same pair of cells keep their creation order: they always share a block),
-    which does not depend on the thread count."""
+    columns, ordered by presynaptic, then postsynaptic index (a stable sort: connections
+    between the same pair of cells always share a block, where a row keeps them by delay,
+    then in creation order), which does not depend on the thread count."""
 
     def __init__(self, owner, blocks: list[PackedBlock], n_pre: int, index_dtype,
                  steps_range: tuple[int, int]):
