@@ -161,10 +161,11 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
         }}                                                                      \
     }}
     if (!pidx) {{
-        /* one parameter set for all: kept in registers, no per-neuron lookup */
-        const sf_params_t *pp = &P[0];
-        const sf_derived_t *dd = &D[0];
-        SF_NEURON_LOOP(pp, dd)
+        /* one parameter set for all: local copies, which the state and input stores
+         * cannot alias, so they stay in registers (no reload after every store) */
+        const sf_params_t pl = P[0];
+        const sf_derived_t dl = D[0];
+        SF_NEURON_LOOP(&pl, &dl)
     }} else {{
         SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]])
     }}
