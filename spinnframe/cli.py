@@ -10,6 +10,8 @@ import os
 import json
 import keyword
 import re
+import shutil
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -547,6 +549,15 @@ def _doctor(args) -> int:
             report(False, "host engine", f"{type(exc).__name__}: {exc}")
     else:
         report(False, "host backend", "spinnframe-host is not installed")
+    # optional: the cross-compiler that checks kernels build for SpiNNaker's ARM968 cores
+    arm = shutil.which("arm-none-eabi-gcc")
+    if arm:
+        version = subprocess.run([arm, "-dumpversion"], capture_output=True, text=True,
+                                 timeout=30).stdout.strip()
+        print(f"[ok] ARM cross-compiler: {arm} {version} (kernels can be built for SpiNNaker)")
+    else:
+        print("[--] ARM cross-compiler: not found (optional; only to build kernels for "
+              "SpiNNaker: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
     try:
         from spinnframe_spinnaker.doctor import check_board, check_installation
     except ImportError:

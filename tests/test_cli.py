@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -161,6 +162,23 @@ def test_doctor_checks_the_installation(tmp_path):
     assert any(l.startswith("[ok] kernel cache: " + str(tmp_path)) for l in lines)
     assert "[ok] host engine builds and loads" in lines
     assert lines[-1] == "all checks passed"
+
+
+def test_doctor_reports_the_arm_cross_compiler(tmp_path):
+    """Found: its path and version; missing (an empty PATH): optional, says how to get it,
+    and is not counted as a failure."""
+    out = subprocess.run([sys.executable, "-m", "spinnframe.cli", "doctor", "--cache-dir",
+                          str(tmp_path)], capture_output=True, text=True)
+    arm = shutil.which("arm-none-eabi-gcc")
+    line = next(l for l in out.stdout.splitlines() if "ARM cross-compiler" in l)
+    if arm:
+        assert line.startswith(f"[ok] ARM cross-compiler: {arm} ")
+    env = dict(os.environ, PATH=str(tmp_path), CC=shutil.which("cc") or "cc")
+    out = subprocess.run([sys.executable, "-m", "spinnframe.cli", "doctor", "--cache-dir",
+                          str(tmp_path)], capture_output=True, text=True, env=env)
+    line = next(l for l in out.stdout.splitlines() if "ARM cross-compiler" in l)
+    assert line.startswith("[--] ARM cross-compiler: not found (optional")
+    assert "apt-get install gcc-arm-none-eabi" in line
 
 
 def test_doctor_reports_a_broken_compiler(tmp_path):
