@@ -429,10 +429,16 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
 /* One row of static synapses; TARGET(s), DELAY(s) and WEIGHT(s) read synapse s of block b.
  * Written out per storage form (below) so that the inner loop has no format test. */
 #define SF_STATIC_ROW(TARGET, DELAY, WEIGHT)                                             \
-    for (uint64_t s = s0; s < s1; s++) {                                                  \
-        uint32_t target_slot = slot + (DELAY);                                            \
+    for (uint64_t s = s0; s < s1;) {                                                      \
+        /* one run of equal delay at a time (rows are sorted by delay): one ring plane */ \
+        const uint32_t d = (DELAY);                                                       \
+        uint32_t target_slot = slot + d;                                                  \
         if (target_slot >= n_slots) target_slot -= n_slots;                               \
-        ring[target_slot * stride + (TARGET)] += mult * (sf_real)(WEIGHT);               \
+        sf_real *plane = ring + target_slot * stride;                                     \
+        do {                                                                              \
+            plane[(TARGET)] += mult * (sf_real)(WEIGHT);                                  \
+            s++;                                                                          \
+        } while (s < s1 && (DELAY) == d);                                                 \
     }
 #define SF_STATIC_ROW_W(TARGET, DELAY)                                                    \
     if (!b->weight_table) { SF_STATIC_ROW(TARGET, DELAY, b->weight[s]) }                  \
