@@ -5,7 +5,11 @@ plugin provides) are looked up in the installed plugins the first time they are 
 """
 from __future__ import annotations
 
-from pyNN import errors, random, space  # noqa: F401
+from .._deferred import defer as _defer
+
+_defer("csa")      # imported by pyNN.connectors; loads matplotlib (see spinnframe._deferred)
+
+from pyNN import errors, random, space  # noqa: E402,F401
 from pyNN.connectors import (  # noqa: F401
     AllToAllConnector, ArrayConnector, CloneConnector,
     DisplacementDependentProbabilityConnector, DistanceDependentProbabilityConnector,
