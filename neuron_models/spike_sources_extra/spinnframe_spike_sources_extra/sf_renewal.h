@@ -134,6 +134,19 @@ static inline double ssx_gamma_residual(uint64_t *rng, double a, double t) {
     }
 }
 
+/* The host step of a renewal source: counts the spikes at next_t in this step, each time
+ * drawing the next one with NEXT (an expression of s->t_last, the spike just counted),
+ * until one falls after the step or past start + duration. Declares `count`. */
+#define SSX_COUNT_SPIKES(NEXT)                                                            \
+    const double t_end = ctx->t + ctx->dt;                                                \
+    const double stop = p->start + p->duration;                                           \
+    uint32_t count = 0;                                                                   \
+    while (s->next_t <= t_end && s->next_t < stop) {                                      \
+        count++;                                                                          \
+        s->t_last = s->next_t;                                                            \
+        s->next_t = (NEXT);                                                               \
+    }
+
 /* The steps in which a source may fire, [first, stop), from start and duration (ms):
  * the grid points at or after each time (sf_time_steps). */
 static inline void ssx_window_steps(double start, double duration, double dt,

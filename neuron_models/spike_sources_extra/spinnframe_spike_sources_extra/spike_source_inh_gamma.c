@@ -175,14 +175,7 @@ static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_stat
 static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                                const sf_input *in, const sf_context *ctx) {
     (void)d; (void)in;
-    const double t_end = ctx->t + ctx->dt;
-    const double stop = p->start + p->duration;
-    uint32_t count = 0;
-    while (s->next_t <= t_end && s->next_t < stop) {
-        count++;
-        s->t_last = s->next_t;
-        s->next_t = ig_next_spike(p, s, ctx, s->t_last);
-    }
+    SSX_COUNT_SPIKES(ig_next_spike(p, s, ctx, s->t_last))
     return count;
 }
 #endif
