@@ -36,9 +36,24 @@ typedef struct sf_archive {
 /* Time comparisons of spike times use NEST's tolerance. */
 #define SF_STDP_EPS 1e-6
 
+/* Events bound for one slot of one population, emitted by one thread, in emission order
+ * (sf_engine_set_event_bins): cell = receptor * n + neuron, the index in the slot's plane. */
+typedef struct sf_bin {
+    uint32_t *cell;
+    sf_real *w;
+    uint32_t n, cap;
+} sf_bin;
+
 typedef struct sf_pop {
     sf_pop_desc d;
     sf_real *ring;            /* n_slots x n_receptors x n */
+    sf_bin *bins;             /* event bins, n_threads x n_slots, or NULL (ring only) */
+    uint8_t *dirty;           /* n_threads x n_slots: the ring's plane of that slot holds
+                                 events of that thread's range (a full bin was applied to
+                                 it), so the slot's input is read from the ring */
+    sf_real *scratch;         /* n_receptors x n, all zero between steps: the input plane of
+                                 a slot whose ring plane is clean */
+    uint32_t bin_max;         /* most events a bin holds before it is applied to the ring */
     uint32_t *spk_index;      /* scratch: neurons that fired this step; thread t writes from
                                  the start of its range */
     uint32_t *spk_count;      /* scratch: how many times each fired */
@@ -56,6 +71,8 @@ typedef struct sf_pop {
 } sf_pop;
 
 static void archive_clear(sf_pop *p);
+static void bins_free(sf_engine *e, sf_pop *p, int apply);
+static int bins_alloc(sf_engine *e, sf_pop *p);
 
 struct sf_engine {
     double dt;
@@ -69,6 +86,8 @@ struct sf_engine {
     sf_source_desc *sources;
     uint32_t n_sources;
     volatile int archive_error;   /* an archive could not grow (out of memory) */
+    uint32_t event_bins;          /* event bins on (sf_engine_set_event_bins) */
+    uint32_t bin_capacity;        /* its capacity argument (0: the default) */
     /* seconds per thread spent in each phase of the time loop (SF_PHASE_*) */
     double phase[SF_MAX_THREADS][SF_N_PHASES];
 };
@@ -107,6 +126,7 @@ void sf_engine_free(sf_engine *e) {
     if (e->pops) {
         for (uint32_t k = 0; k < e->n_pops; k++) {
             sf_pop *p = &e->pops[k];
+            bins_free(e, p, 0);
             free(p->ring); free(p->spk_index); free(p->spk_count);
             free(p->log_step); free(p->log_index); free(p->out_blocks); free(p->i_inj);
             if (p->arch) {
@@ -124,6 +144,7 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
     if (!e || k >= e->n_pops || !desc || !desc->update || desc->n_receptors > SF_MAX_RECEPTORS)
         return SF_ERR_ARG;
     sf_pop *p = &e->pops[k];
+    bins_free(e, p, 0);
     free(p->ring); free(p->spk_index); free(p->spk_count);
     p->d = *desc;
     size_t n = desc->n ? desc->n : 1;
@@ -132,6 +153,7 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
     p->spk_index = malloc(n * sizeof(uint32_t));
     p->spk_count = malloc(n * sizeof(uint32_t));
     if (!p->ring || !p->spk_index || !p->spk_count) return SF_ERR_NOMEM;
+    if (e->event_bins && bins_alloc(e, p)) return SF_ERR_NOMEM;
     return SF_OK;
 }
 
@@ -188,6 +210,8 @@ uint32_t sf_engine_slots(const sf_engine *e) { return e->n_slots; }
 int sf_engine_resize_slots(sf_engine *e, uint32_t n_slots) {
     if (!e) return SF_ERR_ARG;
     if (n_slots <= e->n_slots) return SF_OK;
+    /* binned events go to the ring first; the bins are made anew for the new slots */
+    for (uint32_t k = 0; k < e->n_pops; k++) bins_free(e, &e->pops[k], 1);
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
         const size_t plane = (size_t)(p->d.n_receptors ? p->d.n_receptors : 1) *
@@ -204,8 +228,97 @@ int sf_engine_resize_slots(sf_engine *e, uint32_t n_slots) {
         p->ring = ring;
     }
     e->n_slots = n_slots;
+    if (e->event_bins)
+        for (uint32_t k = 0; k < e->n_pops; k++)
+            if (bins_alloc(e, &e->pops[k])) return SF_ERR_NOMEM;
     return SF_OK;
 }
+
+/* ---- event bins --------------------------------------------------------------------- */
+
+static inline size_t plane_size(const sf_pop *p) {
+    return (size_t)(p->d.n_receptors ? p->d.n_receptors : 1) * (p->d.n ? p->d.n : 1);
+}
+
+/* Add the events of a bin to a plane, in the order they were emitted, and empty it. */
+static void bin_apply(sf_bin *b, sf_real *plane) {
+    const uint32_t *c = b->cell;
+    const sf_real *w = b->w;
+    const uint32_t n = b->n;
+    for (uint32_t k = 0; k < n; k++) plane[c[k]] += w[k];
+    b->n = 0;
+}
+
+/* Bin (tid, slot s) of q is full: grow it up to bin_max, else (or when memory runs out)
+ * apply it to the ring's plane of s, which then holds events of this thread's range. */
+static void bin_make_room(sf_pop *q, uint32_t n_slots, uint32_t tid, uint32_t s) {
+    const size_t k = (size_t)tid * n_slots + s;
+    sf_bin *b = &q->bins[k];
+    if (b->cap < q->bin_max) {
+        uint32_t cap = b->cap ? (b->cap > q->bin_max / 2 ? q->bin_max : 2 * b->cap)
+                              : (q->bin_max < 4096 ? q->bin_max : 4096);
+        uint32_t *c = realloc(b->cell, (size_t)cap * sizeof(uint32_t));
+        if (c) {
+            b->cell = c;
+            sf_real *w = realloc(b->w, (size_t)cap * sizeof(sf_real));
+            if (w) {
+                b->w = w;
+                b->cap = cap;
+                return;
+            }
+        }
+    }
+    bin_apply(b, q->ring + (size_t)s * plane_size(q));
+    q->dirty[k] = 1;
+}
+
+/* Bins for population p (only where its planes can be indexed with 32 bits); every ring
+ * plane counts as holding events until its slot has been read once. */
+static int bins_alloc(sf_engine *e, sf_pop *p) {
+    if (p->bins || !p->d.n_receptors || plane_size(p) > UINT32_MAX || !p->ring) return 0;
+    const size_t nb = (size_t)e->n_threads * e->n_slots;
+    p->bins = calloc(nb, sizeof(sf_bin));
+    p->dirty = malloc(nb);
+    p->scratch = calloc(plane_size(p), sizeof(sf_real));
+    if (!p->bins || !p->dirty || !p->scratch) {
+        free(p->bins); free(p->dirty); free(p->scratch);
+        p->bins = NULL; p->dirty = NULL; p->scratch = NULL;
+        return SF_ERR_NOMEM;
+    }
+    memset(p->dirty, 1, nb);
+    /* default: one bin may hold as many events as its thread's part of a plane has cells */
+    const uint64_t part = ((uint64_t)p->d.n + e->n_threads - 1) / e->n_threads *
+                          p->d.n_receptors;
+    const uint64_t cap = e->bin_capacity ? e->bin_capacity : (part < 1024 ? 1024 : part);
+    p->bin_max = cap > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)cap;
+    return 0;
+}
+
+/* Drop p's bins, first applying their events to the ring when apply != 0. */
+static void bins_free(sf_engine *e, sf_pop *p, int apply) {
+    if (!p->bins) return;
+    const size_t nb = (size_t)e->n_threads * e->n_slots;
+    for (size_t k = 0; k < nb; k++) {
+        sf_bin *b = &p->bins[k];
+        if (apply && b->n) bin_apply(b, p->ring + (k % e->n_slots) * plane_size(p));
+        free(b->cell); free(b->w);
+    }
+    free(p->bins); free(p->dirty); free(p->scratch);
+    p->bins = NULL; p->dirty = NULL; p->scratch = NULL;
+}
+
+int sf_engine_set_event_bins(sf_engine *e, uint32_t enable, uint32_t capacity) {
+    if (!e) return SF_ERR_ARG;
+    for (uint32_t k = 0; k < e->n_pops; k++) bins_free(e, &e->pops[k], 1);
+    e->event_bins = enable ? 1u : 0u;
+    e->bin_capacity = capacity;
+    if (enable)
+        for (uint32_t k = 0; k < e->n_pops; k++)
+            if (bins_alloc(e, &e->pops[k])) return SF_ERR_NOMEM;
+    return SF_OK;
+}
+
+uint32_t sf_engine_event_bins(const sf_engine *e) { return e ? e->event_bins : 0; }
 
 void sf_engine_clear_ring(sf_engine *e) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
@@ -213,6 +326,11 @@ void sf_engine_clear_ring(sf_engine *e) {
         archive_clear(p);
         size_t n = p->d.n ? p->d.n : 1, nr = p->d.n_receptors ? p->d.n_receptors : 1;
         if (p->ring) memset(p->ring, 0, (size_t)e->n_slots * nr * n * sizeof(sf_real));
+        if (p->bins) {
+            const size_t nb = (size_t)e->n_threads * e->n_slots;
+            for (size_t j = 0; j < nb; j++) p->bins[j].n = 0;
+            memset(p->dirty, 0, nb);
+        }
     }
 }
 
@@ -440,10 +558,50 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
             s++;                                                                          \
         } while (s < s1 && (DELAY) == d);                                                 \
     }
+/* The same with event bins: each delay run is appended to the bin of its slot. */
+#define SF_BINNED_ROW(TARGET, DELAY, WEIGHT)                                             \
+    for (uint64_t s = s0; s < s1;) {                                                      \
+        const uint32_t d = (DELAY);                                                       \
+        uint32_t target_slot = slot + d;                                                  \
+        if (target_slot >= n_slots) target_slot -= n_slots;                               \
+        sf_bin *bn = bins + target_slot;                                                  \
+        /* locals: the stores below cannot then be taken to change them */               \
+        uint32_t *bc = bn->cell;                                                          \
+        sf_real *bw = bn->w;                                                              \
+        uint32_t m = bn->n, cap = bn->cap;                                                \
+        do {                                                                              \
+            if (m == cap) {                                                               \
+                bn->n = m;                                                                \
+                bin_make_room(q, n_slots, tid, target_slot);                              \
+                bc = bn->cell; bw = bn->w; m = bn->n; cap = bn->cap;                      \
+            }                                                                             \
+            bc[m] = cell0 + (TARGET);                                                     \
+            bw[m] = mult * (sf_real)(WEIGHT);                                             \
+            m++;                                                                          \
+            s++;                                                                          \
+        } while (s < s1 && (DELAY) == d);                                                 \
+        bn->n = m;                                                                        \
+    }
+#define SF_ROW_W(ROW, TARGET, DELAY)                                                      \
+    if (!b->weight_table) { ROW(TARGET, DELAY, b->weight[s]) }                            \
+    else if (b->weight_index) { ROW(TARGET, DELAY, wt[b->weight_index[s]]) }              \
+    else { ROW(TARGET, DELAY, w0) }
 #define SF_STATIC_ROW_W(TARGET, DELAY)                                                    \
-    if (!b->weight_table) { SF_STATIC_ROW(TARGET, DELAY, b->weight[s]) }                  \
-    else if (b->weight_index) { SF_STATIC_ROW(TARGET, DELAY, wt[b->weight_index[s]]) }    \
-    else { SF_STATIC_ROW(TARGET, DELAY, w0) }
+    if (bins) { SF_ROW_W(SF_BINNED_ROW, TARGET, DELAY) }                                  \
+    else { SF_ROW_W(SF_STATIC_ROW, TARGET, DELAY) }
+
+/* The first cache lines of a row starting at synapse s0, in each of its arrays. */
+static inline void prefetch_row(const sf_block_desc *b, uint64_t s0) {
+    __builtin_prefetch(b->post16 + s0);
+    __builtin_prefetch(b->post16 + s0 + 32);
+    if (b->delay8) __builtin_prefetch(b->delay8 + s0);
+    if (b->delay16) __builtin_prefetch(b->delay16 + s0);
+    if (b->weight_index) __builtin_prefetch(b->weight_index + s0);
+    else if (b->weight && !b->weight_table) {
+        __builtin_prefetch(b->weight + s0);
+        __builtin_prefetch(b->weight + s0 + 16);
+    }
+}
 
 static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, uint64_t step) {
     const double t_spike = (double)(step + 1) * e->dt;
@@ -455,6 +613,8 @@ static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, 
         const size_t nq = q->d.n;
         const size_t stride = (size_t)q->d.n_receptors * nq;
         sf_real *ring = q->ring + (size_t)b->receptor * nq + b->post_base;
+        sf_bin *bins = q->bins ? q->bins + (size_t)tid * n_slots : NULL;
+        const uint32_t cell0 = (uint32_t)((size_t)b->receptor * nq + b->post_base);
         const uint16_t *tg = b->post16;
         const double *wt = b->weight_table;
         const double w0 = wt ? wt[0] : 0.0;
@@ -462,10 +622,14 @@ static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, 
         for (uint32_t t = 0; t < e->n_threads; t++) {
             uint32_t begin, end;
             sf_engine_thread_range(p->d.n, e->n_threads, t, &begin, &end);
-            for (uint32_t j = begin; j < begin + p->seg_n[t]; j++) {
+            const uint32_t jend = begin + p->seg_n[t];
+            for (uint32_t j = begin; j < jend; j++) {
                 const uint32_t i = p->spk_index[j];
                 const sf_real mult = (sf_real)p->spk_count[j];
                 const uint64_t s0 = b->row_ptr[i], s1 = b->row_ptr[i + 1];
+                /* rows start at random places: fetch the next rows' beginnings now */
+                if (j + 2 < jend) __builtin_prefetch(&b->row_ptr[p->spk_index[j + 2]]);
+                if (j + 1 < jend) prefetch_row(b, b->row_ptr[p->spk_index[j + 1]]);
                 if (b->kind != SF_SYN_STATIC) {
                     /* dynamic synapses: one update per spike (a multiple spike repeats it) */
                     for (uint32_t c = 0; c < p->spk_count[j]; c++) {
@@ -474,7 +638,14 @@ static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, 
                             if (!dynamic_weight(e, b, q, s, t_spike, step, &w)) continue;
                             uint32_t target_slot = slot + syn_delay(b, s);
                             if (target_slot >= n_slots) target_slot -= n_slots;
-                            ring[target_slot * stride + tg[s]] += (sf_real)w;
+                            if (bins) {
+                                sf_bin *bn = bins + target_slot;
+                                if (bn->n == bn->cap) bin_make_room(q, n_slots, tid, target_slot);
+                                bn->cell[bn->n] = cell0 + tg[s];
+                                bn->w[bn->n++] = (sf_real)w;
+                            } else {
+                                ring[target_slot * stride + tg[s]] += (sf_real)w;
+                            }
                         }
                     }
                 } else if (b->delay8) {
@@ -583,6 +754,13 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
         pv.derived = p->d.derived;
         pv.param_index = p->d.param_index;
         pv.input = p->ring + (size_t)slot * p->d.n_receptors * p->d.n;
+        if (p->bins) {
+            /* the slot's events: into the scratch plane unless the ring's holds some */
+            const size_t kb = (size_t)tid * e->n_slots + slot;
+            if (!p->dirty[kb]) pv.input = p->scratch;
+            bin_apply(&p->bins[kb], pv.input);
+            p->dirty[kb] = 0;
+        }
         pv.i_inj = p->d.i_inj;
         uint32_t n_fired = 0;
         p->d.update(&pv, begin, end, &ctx, p->spk_index + begin, p->spk_count + begin, &n_fired);

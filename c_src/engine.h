@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 4u
+#define SF_ENGINE_ABI_VERSION 5u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -192,6 +192,18 @@ SF_API uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post
                                uint8_t *const *delay8_out, uint16_t *const *delay16_out,
                                float *const *weight_out, uint16_t *const *weight_idx_out,
                                uint64_t *const *order_out);
+
+/* Event bins, for rings larger than the cache. Without them, delivering a spike adds each
+ * synapse's weight straight into the ring buffer of its target (a random access into
+ * n_slots planes of the population). With them, each thread appends the events for a slot
+ * to a bin of that slot (cell, weight: sequential writes) and the bin is added to the slot's
+ * plane just before that slot is read, when one plane is all that is written. Events reach
+ * every target in the same order either way, so results are bitwise the same. A bin holds
+ * at most `capacity` events (0: as many as its thread's part of a plane has cells); a full
+ * bin is added to the ring at once, so memory stays bounded in any burst.
+ * enable = 0 turns them off (pending events go to the ring). */
+SF_API int sf_engine_set_event_bins(sf_engine *e, uint32_t enable, uint32_t capacity);
+SF_API uint32_t sf_engine_event_bins(const sf_engine *e);
 
 /* Current sources for the next run call (caller-owned array, kept until the next call). */
 SF_API int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sources);

@@ -30,7 +30,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 4
+ENGINE_ABI = 5
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -41,6 +41,15 @@ MAX_DELAY_STEPS = 65535
 MAX_CHUNK_STEPS = 10000
 #: Bytes of sample buffers per chunk before the chunk is shortened.
 SAMPLE_BUDGET = 64 << 20
+#: Event bins (engine.h, sf_engine_set_event_bins) are used when the ring buffers of all
+#: populations together are larger than this fraction of the last-level cache: beyond it,
+#: a scattered write into the ring misses the cache on nearly every synaptic event.
+EVENT_BINS_CACHE_FRACTION = 0.6
+#: Most events a bin holds before it is added to the ring (0: the engine's default, as many
+#: as the thread's part of a plane has cells; tests set it small to exercise that path).
+EVENT_BIN_CAPACITY = 0
+#: Options of setup(host={...}) and the values each takes.
+HOST_OPTIONS = {"event_bins": ("auto", True, False)}
 
 u32p = C.POINTER(C.c_uint32)
 
@@ -173,6 +182,9 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_phase_times.argtypes = [C.c_void_p, C.c_void_p]
         lib.sf_engine_threads.restype = C.c_uint32
         lib.sf_engine_threads.argtypes = [C.c_void_p]
+        lib.sf_engine_set_event_bins.argtypes = [C.c_void_p, C.c_uint32, C.c_uint32]
+        lib.sf_engine_event_bins.restype = C.c_uint32
+        lib.sf_engine_event_bins.argtypes = [C.c_void_p]
         _engine_libs[path] = lib
     return lib
 
@@ -480,6 +492,47 @@ class _Pop:
         self.record_mask = None
 
 
+def _event_bins_option(host: dict):
+    """The event_bins setting from setup(host={...}) or $SPINNFRAME_EVENT_BINS."""
+    unknown = sorted(set(host) - set(HOST_OPTIONS))
+    if unknown:
+        raise ValueError(f"setup(host=...): unknown option(s) {', '.join(map(repr, unknown))}; "
+                         f"the host backend takes {', '.join(map(repr, HOST_OPTIONS))}")
+    if "event_bins" in host:
+        value = host["event_bins"]
+        if not any(value is v or (isinstance(v, str) and value == v)
+                   for v in HOST_OPTIONS["event_bins"]):
+            raise ValueError(f"setup(host={{'event_bins': ...}}) must be 'auto', True or "
+                             f"False, got {value!r}")
+        return value
+    env = os.environ.get("SPINNFRAME_EVENT_BINS", "auto").strip().lower()
+    table = {"auto": "auto", "": "auto", "1": True, "on": True, "true": True,
+             "0": False, "off": False, "false": False}
+    if env not in table:
+        raise ValueError(f"SPINNFRAME_EVENT_BINS must be auto, 1 or 0, got {env!r}")
+    return table[env]
+
+
+_LLC_BYTES = None
+
+
+def last_level_cache_bytes() -> int:
+    """Size of the largest CPU cache (Linux sysfs; 32 MiB where it cannot be read)."""
+    global _LLC_BYTES
+    if _LLC_BYTES is None:
+        sizes = []
+        base = Path("/sys/devices/system/cpu/cpu0/cache")
+        try:
+            for idx in base.glob("index*"):
+                text = (idx / "size").read_text().strip().upper()
+                mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+                sizes.append(int(text.rstrip("KMG")) * mult)
+        except (OSError, ValueError):
+            sizes = []
+        _LLC_BYTES = max(sizes) if sizes else 32 << 20
+    return _LLC_BYTES
+
+
 class HostBackend:
     """The native engine, compiled with the system C compiler on first use."""
 
@@ -487,6 +540,7 @@ class HostBackend:
 
     def __init__(self, state):
         self.options = dict(state.options)
+        self.event_bins = _event_bins_option(self.options.get("host", {}))
         if state.threads > 1 and not compiler.openmp_flags():
             warnings.warn(f"setup(threads={state.threads}): the C compiler has no OpenMP "
                           f"support, so the engine runs on one thread", stacklevel=3)
@@ -534,7 +588,27 @@ class HostBackend:
         self._set_archives(net)
         self.structure_version = net.structure_version
         self.projection_versions = [p.version for p in net.projections]
+        self._set_event_bins()
         self.lib.sf_engine_set_step(self.engine, 0)
+
+    def ring_bytes(self) -> int:
+        """Bytes of the engine's ring buffers (slots x receptors x neurons x 8)."""
+        slots = self.lib.sf_engine_slots(self.engine)
+        return slots * 8 * sum(max(len(p.ir.model.receptors), 1) * max(p.ir.size, 1)
+                               for p in self.pops)
+
+    def _set_event_bins(self) -> None:
+        """Event bins on or off: setup(host={"event_bins": ...}), else
+        $SPINNFRAME_EVENT_BINS, else "auto" (on when the rings outgrow the cache)."""
+        mode = self.event_bins
+        if mode == "auto":
+            want = self.ring_bytes() > EVENT_BINS_CACHE_FRACTION * last_level_cache_bytes()
+        else:
+            want = bool(mode)
+        if want != bool(self.lib.sf_engine_event_bins(self.engine)):
+            self._check(self.lib.sf_engine_set_event_bins(self.engine, int(want),
+                                                          EVENT_BIN_CAPACITY),
+                        "event bins")
 
     @staticmethod
     def _slots_needed(net) -> int:
@@ -732,8 +806,11 @@ class HostBackend:
             self.lib.sf_engine_set_seed(self.engine, k, p_ir.seed)
         versions = [p.version for p in net.projections]
         if versions != self.projection_versions:
+            slots = self.lib.sf_engine_slots(self.engine)
             self._check(self.lib.sf_engine_resize_slots(self.engine, self._slots_needed(net)),
                         "longer delays")
+            if self.lib.sf_engine_slots(self.engine) != slots:
+                self._set_event_bins()
             self._set_blocks([(b, prj) for b, prj in enumerate(net.projections)
                               if versions[b] != self.projection_versions[b]], net)
             self.projection_versions = versions
