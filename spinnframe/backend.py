@@ -66,3 +66,23 @@ def prepare_model(state, spec) -> None:
     provided = mgr.backends.get(state.backend_name)
     if provided is not None and provided.spec.prepare is not None:
         provided.spec.prepare(spec, dict(state.options))
+
+
+def prepare_projection(state, prj) -> None:
+    """Let the simulation's backend see projection ``prj`` as soon as its connections exist
+    (see :attr:`spinnframe.specs.BackendSpec.prepare_projection`): ``Projection()`` calls
+    this. Backends without ``prepare_projection`` are not asked."""
+    from .plugins import get_manager
+
+    mgr = get_manager()
+    mgr.load()
+    provided = mgr.backends.get(state.backend_name)
+    if provided is None or provided.spec.prepare_projection is None:
+        return
+    index = {id(p): k for k, p in enumerate(state.populations)}
+    # the parts' numbers in the network: exact unless an earlier projection has several
+    # parts (assemblies), in which case the next build_network renumbers them (cheaply)
+    parts = prj._ir_parts(index, len(state.projections) - 1)
+    provided.spec.prepare_projection(parts, {
+        "sizes": {k: p.size for k, p in enumerate(state.populations)},
+        "threads": state.threads, "options": dict(state.options)})

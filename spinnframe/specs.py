@@ -189,12 +189,22 @@ class BackendSpec:
     :class:`~spinnframe.errors.KernelBuildError` naming the model and its plugin. It must
     be cheap when called again for the same model, and must not need the backend object
     (which ``factory`` creates only at the first ``run()``).
+
+    ``prepare_projection(parts, context)`` (optional) is called when a Projection has
+    made its connections, with the projection as ``ProjectionIR`` parts (one per pair of
+    root populations) and a dict ``context`` holding ``sizes`` (population index ->
+    size), ``threads`` and ``options`` (those given to ``setup()``). A backend may lay
+    out the connections in its own form there, and take them over through a part's
+    ``hand_over`` (see :class:`spinnframe.ir.ProjectionIR`), so that a large network is
+    never held twice; the same rules as for ``prepare`` apply (no backend object yet).
     """
 
     name: str = attrs.field(validator=_identifier)
     factory: Callable[..., Any]
     description: str = ""
     prepare: Callable[[Any, dict], None] | None = attrs.field(default=None, eq=False)
+    prepare_projection: Callable[[list, dict], None] | None = attrs.field(default=None,
+                                                                         eq=False)
 
 
 @attrs.frozen

@@ -172,3 +172,89 @@ def test_changes_after_hand_over_reach_the_engine():
     early, late = build_and_run(False), build_and_run(True)
     assert early[0] == late[0] and early[0] > 0
     assert sorted(early[1]) == sorted(late[1])
+
+
+# -- large projections: packed at Projection() (host engine, PREPACK_MIN_CONNECTIONS) -------
+
+@pytest.fixture
+def prepack_small(monkeypatch):
+    """Packs every eligible projection at Projection(), as it does for large ones, and
+    counts the packings done at run()."""
+    from spinnframe_host import engine as host
+    monkeypatch.setattr(host, "PREPACK_MIN_CONNECTIONS", 1)
+    calls = []
+    original = host.pack_blocks
+
+    def counting(*args, **kwargs):
+        calls.append(args[1].label)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(host, "pack_blocks", counting)
+    return calls
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_large_projections_are_packed_when_made(prepack_small, threads):
+    """The rows are the only copy from Projection() on; run() packs nothing; the results
+    and the connections read back are those of a projection packed at run()."""
+    src, exc, prj, rec = _random_network(threads)
+    try:
+        assert prj._held is not None and prj._c_pre is None
+        assert rec._held is not None
+        packed_when_made = len(prepack_small)
+        assert packed_when_made == 2
+        listed = prj.get(["weight", "delay"], format="list")
+        sim.run(50.0)
+        assert len(prepack_small) == packed_when_made          # nothing packed again
+        got = (listed, prj.get(["weight", "delay"], format="list"), _spike_count(exc))
+    finally:
+        sim.end()
+    from spinnframe_host import engine as host
+    host.PREPACK_MIN_CONNECTIONS = 1 << 40                       # (monkeypatch restores)
+    src, exc, prj, rec = _random_network(threads)
+    try:
+        assert prj._held is None
+        sim.run(50.0)
+        want = prj.get(["weight", "delay"], format="list")
+        assert got == (want, want, _spike_count(exc))
+    finally:
+        sim.end()
+
+
+def test_prepacked_projection_changed_before_the_first_run(prepack_small):
+    src, exc, prj, rec = _random_network(2)
+    try:
+        prj.set(weight=0.7)
+        assert set(prj.get("weight", format="list", with_address=False)) == {0.7}
+        extra = sim.Projection(src, exc[:200], sim.OneToOneConnector(),   # a view: kept
+                               sim.StaticSynapse(weight=0.3, delay=0.5))  # by the core
+        assert extra._held is None
+        sim.run(20.0)
+        assert set(prj.get("weight", format="list", with_address=False)) == {0.7}
+        n = _spike_count(exc)
+    finally:
+        sim.end()
+    src, exc, prj, rec = _random_network(2)
+    try:
+        prj.set(weight=0.7)
+        sim.Projection(src, exc[:200], sim.OneToOneConnector(),
+                       sim.StaticSynapse(weight=0.3, delay=0.5))
+        sim.run(20.0)
+        assert _spike_count(exc) == n
+    finally:
+        sim.end()
+
+
+def test_engine_rebuilt_after_a_run_reuses_the_rows(prepack_small):
+    """A population added after a run rebuilds the engine; the held rows, laid out for the
+    same threads, are handed to it as they are."""
+    src, exc, prj, rec = _random_network(2)
+    try:
+        sim.run(10.0)
+        n_packed = len(prepack_small)
+        sim.Population(10, sim.IF_curr_exp())
+        sim.run(10.0)
+        assert len(prepack_small) == n_packed
+        assert len(prj.get("weight", format="list")) == 20_000
+    finally:
+        sim.end()

@@ -29,6 +29,7 @@ from pyNN.standardmodels import synapses as std_synapses
 from pyNN.standardmodels.base import excitatory_receptor_types, inhibitory_receptor_types
 
 from .. import ir, simulator
+from ..backend import prepare_projection
 from ..ir import steps_to_ms, weights_as_float
 from ..populations.indexing import Segments
 from ..simulator import live, state
@@ -271,6 +272,7 @@ class Projection(common.Projection):
             for name, value in getattr(self.synapse_type, "default_initial_values", {}).items()}
         state.projections.append(self)
         state.structure_version += 1
+        prepare_projection(state, self)    # a backend may take the connections over now
 
     def _attribute_names(self) -> list[str]:
         """weight, delay and the parameters of the synapse dynamics (per connection)."""

@@ -15,7 +15,13 @@ def _prepare(spec, options):
     prepare_model(spec, options)
 
 
+def _prepare_projection(parts, context):
+    from .engine import prepack_projection  # packs large projections into engine rows now
+    prepack_projection(parts, context)
+
+
 @hookimpl
 def spinnframe_backends():
     return [BackendSpec(name="host", factory=_factory, prepare=_prepare,
+                        prepare_projection=_prepare_projection,
                         description="native C engine on this machine (default)")]

@@ -419,6 +419,33 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
                         w_out[t], widx_out[t], table, order[t]) for t in range(n_blocks)]
 
 
+#: Static projections between whole populations with at least this many connections are
+#: packed into the engine's rows as soon as Projection() has made them (prepack_projection),
+#: and their rows become the only copy then: a large network is never held twice (its
+#: peak memory is the rows plus one projection's connections), and the first run() has
+#: nothing left to pack. Smaller ones are packed at the first run, so that get() on them
+#: before it still reads the core's arrays in creation order.
+PREPACK_MIN_CONNECTIONS = 1 << 20
+
+
+def prepack_projection(parts, context: dict) -> None:
+    """BackendSpec.prepare_projection of the host backend (see PREPACK_MIN_CONNECTIONS)."""
+    threads = context["threads"] if compiler.openmp_flags() else 1
+    lib = None
+    for part in parts:
+        if part.hand_over is None or part.synapse != "static" or \
+                len(part) < PREPACK_MIN_CONNECTIONS:
+            continue
+        if lib is None:
+            lib = engine_library(compiler.cache_dir(context["options"].get("cache_dir")))
+        n_pre, n_post = context["sizes"][part.pre], context["sizes"][part.post]
+        layout = block_bounds(n_post, threads)
+        packed = pack_blocks(lib, part, n_pre, layout, threads)
+        index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
+        part.hand_over(HeldRows(None, packed, n_pre, index, part.delay_steps_range(), layout))
+        release_freed_memory()
+
+
 class HeldRows(ConnectionSource):
     """The connections of a static projection as the engine's blocks hold them, so the core
     can free its arrays (ir.ConnectionSource). Reading them back rebuilds the core's
@@ -427,9 +454,10 @@ class HeldRows(ConnectionSource):
     then in creation order), which does not depend on the thread count."""
 
     def __init__(self, owner, blocks: list[PackedBlock], n_pre: int, index_dtype,
-                 steps_range: tuple[int, int]):
-        self.owner = owner
+                 steps_range: tuple[int, int], layout=None):
+        self.owner = owner             # the HostBackend, or None: packed at Projection()
         self.blocks = blocks
+        self.layout = layout           # the block_bounds the blocks were packed for
         self.n_pre = n_pre
         self.index_dtype = index_dtype
         self.n = sum(len(b.post16) for b in blocks)
@@ -623,6 +651,10 @@ class HostBackend:
         return max_steps + 1
 
     def _pack(self, b, prj, net, threads: int) -> list[PackedBlock]:
+        held = prj.source
+        if isinstance(held, HeldRows) and held.layout == self.blocks[b][1] and \
+                held.owner in (None, self):
+            return held.blocks             # packed already (at Projection(), or last build)
         n_pre = net.populations[prj.pre].size
         return pack_blocks(self.lib, prj, n_pre, self.blocks[b][1], threads,
                            dynamic=prj.synapse != "static")
@@ -658,10 +690,13 @@ class HostBackend:
         if prj.hand_over is not None:          # the engine's rows become the only copy
             n_post = net.populations[prj.post].size
             index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
-            prj.hand_over(HeldRows(self, packed, n_pre, index, prj.delay_steps_range()))
+            prj.hand_over(HeldRows(self, packed, n_pre, index, prj.delay_steps_range(),
+                                   layout))
             release_freed_memory()
-        elif isinstance(prj.source, HeldRows) and prj.source.owner is self:
-            prj.source.blocks = packed         # the same connections, laid out anew
+        elif isinstance(prj.source, HeldRows) and prj.source.owner in (None, self):
+            prj.source.owner = self
+            prj.source.blocks = packed         # the same connections, maybe laid out anew
+            prj.source.layout = layout
         for k, ((t, _, _), pb) in enumerate(zip(layout, packed)):
             self.keep.append(pb)
             d8 = pb.delay if pb.delay is not None and pb.delay.dtype == np.uint8 else None
