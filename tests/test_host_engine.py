@@ -68,6 +68,35 @@ def test_changed_flags_are_recompiled(tmp_path, kernel_copy, monkeypatch):
     assert len(libs(cache)) == 2
 
 
+def test_built_for_this_cpu_and_keyed_by_it(tmp_path, kernel_copy, monkeypatch):
+    """Kernels are built with -march=native where the compiler takes it; then the CPU
+    is part of the cache key (a cache shared by two machines gives each its own build),
+    and SPINNFRAME_NATIVE=0 builds for the baseline instruction set."""
+    spec, _ = kernel_copy
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    native = compiler.native_flags()
+    if sys.platform.startswith("linux") and os.uname().machine == "x86_64":
+        assert native == ("-march=native",)       # gcc and clang both take it here
+    assert "vendor_id" in compiler.cpu_identity() or "Features" in \
+        compiler.cpu_identity() or not sys.platform.startswith("linux")
+    engine.model_library(spec, cache)
+    monkeypatch.setattr(compiler, "cpu_identity", lambda: "another CPU")
+    engine._model_libs.clear()
+    engine.model_library(spec, cache)
+    assert len(libs(cache)) == (2 if native else 1)
+    monkeypatch.setenv("SPINNFRAME_NATIVE", "0")
+    compiler.native_flags.cache_clear()
+    try:
+        assert compiler.native_flags() == ()
+        assert "-march=native" not in compiler.flags()
+        engine._model_libs.clear()
+        engine.model_library(spec, cache)
+        assert len(libs(cache)) == (3 if native else 1)
+    finally:
+        compiler.native_flags.cache_clear()
+
+
 def test_cache_folder_from_setup_and_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SPINNFRAME_CACHE_DIR", str(tmp_path / "from_env"))
     assert compiler.cache_dir() == tmp_path / "from_env"

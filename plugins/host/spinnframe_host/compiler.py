@@ -45,28 +45,76 @@ def compiler() -> list[str]:
     return shlex.split(cc)
 
 
-@functools.lru_cache(maxsize=None)
-def openmp_flags() -> tuple[str, ...]:
-    """("-fopenmp",) if the compiler builds and links OpenMP code, else (). The answer is
-    kept in the kernel cache per compiler (path, size and time of its executable), so
-    only the first process compiles the probe (~30 ms)."""
+def _probe_once(what: str, probe) -> bool:
+    """probe(cc) -> bool, answered once per compiler (path, size and time of its
+    executable) and kept in the kernel cache, so only the first process compiles it."""
     cc = compiler()
     try:
         exe = Path(shutil.which(cc[0]) or cc[0]).resolve()
         st = exe.stat()
         key = hashlib.sha256(repr((cc, str(exe), st.st_size, st.st_mtime_ns)).encode())
-        note = cache_dir() / f"openmp-{key.hexdigest()[:16]}.txt"
+        note = cache_dir() / f"{what}-{key.hexdigest()[:16]}.txt"
         if note.exists():
-            return ("-fopenmp",) if note.read_text().strip() == "1" else ()
+            return note.read_text().strip() == "1"
     except OSError:
         note = None
-    found = _probe_openmp(cc)
+    found = probe(cc)
     if note is not None:
         try:
             note.write_text("1" if found else "0")
         except OSError:
             pass
-    return ("-fopenmp",) if found else ()
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def openmp_flags() -> tuple[str, ...]:
+    """("-fopenmp",) if the compiler builds and links OpenMP code, else () (~30 ms to
+    find out, once per compiler)."""
+    return ("-fopenmp",) if _probe_once("openmp", _probe_openmp) else ()
+
+
+@functools.lru_cache(maxsize=None)
+def native_flags() -> tuple[str, ...]:
+    """("-march=native",) where the compiler accepts it: kernels are built on the machine
+    that runs them, for its instruction set (as Brian2 does), and the CPU enters the
+    cache key (cpu_identity), so a cache shared between machines never hands one a
+    library built for another. -ffp-contract=off stays, so no multiply-add is fused and
+    results do not change. SPINNFRAME_NATIVE=0 builds for the baseline instruction set."""
+    if os.environ.get("SPINNFRAME_NATIVE", "1").strip().lower() in ("0", "off", "false"):
+        return ()
+    return ("-march=native",) if _probe_once("native", _probe_native) else ()
+
+
+def _probe_native(cc: list[str]) -> bool:
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "native.c"
+        src.write_text("double f(double x) { return x * 2.0; }\n")
+        try:
+            proc = subprocess.run(cc + ["-march=native", "-O2", "-fPIC", "-shared", "-o",
+                                        str(Path(d) / "native.so"), str(src)],
+                                  capture_output=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return proc.returncode == 0
+
+
+@functools.lru_cache(maxsize=None)
+def cpu_identity() -> str:
+    """What identifies this CPU's instruction set: /proc/cpuinfo's vendor, model and
+    flags on Linux, else the platform's machine and processor names."""
+    keys = ("vendor_id", "cpu family", "model", "model name", "flags", "Features",
+            "CPU implementer", "CPU architecture", "CPU part")
+    try:
+        with open("/proc/cpuinfo") as f:
+            first = f.read().split("\n\n")[0]
+        lines = [ln for ln in first.splitlines() if ln.split(":")[0].strip() in keys]
+        if lines:
+            return "\n".join(lines)
+    except OSError:
+        pass
+    import platform
+    return f"{platform.machine()} {platform.processor()}"
 
 
 def _probe_openmp(cc: list[str]) -> bool:
@@ -84,7 +132,7 @@ def _probe_openmp(cc: list[str]) -> bool:
 
 def flags() -> list[str]:
     extra = shlex.split(os.environ.get("SPINNFRAME_CFLAGS", ""))
-    return BASE_FLAGS + extra
+    return BASE_FLAGS + list(native_flags()) + extra
 
 
 @functools.lru_cache(maxsize=None)
@@ -113,6 +161,8 @@ def build(name: str, source: str, depends: list[Path], cache: Path,
         h.update(Path(f).read_bytes())
     h.update(_compiler_identity(tuple(cc)).encode())
     h.update(" ".join(fl).encode())
+    if any(f.endswith("=native") for f in fl):
+        h.update(cpu_identity().encode())
     key = h.hexdigest()[:20]
     lib = cache / f"{name}-{key}.so"
     if lib.exists():
