@@ -582,6 +582,46 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
         } while (s < s1 && (DELAY) == d);                                                 \
         bn->n = m;                                                                        \
     }
+/* Rows in coded delays (engine.h): the step to each synapse's delay is in tg[s] & 3. */
+#define SF_CODED_ROW(T_, D_, WEIGHT)                                                      \
+    {                                                                                     \
+        uint32_t d = rd;                                                                  \
+        for (uint64_t s = s0; s < s1;) {                                                  \
+            d += tg[s] & 3u;                                                              \
+            uint32_t target_slot = slot + d;                                              \
+            if (target_slot >= n_slots) target_slot -= n_slots;                           \
+            sf_real *plane = ring + target_slot * stride;                                 \
+            do {                                                                          \
+                plane[tg[s] >> 2] += mult * (sf_real)(WEIGHT);                            \
+                s++;                                                                      \
+            } while (s < s1 && (tg[s] & 3u) == 0);                                        \
+        }                                                                                 \
+    }
+#define SF_CODED_BINNED_ROW(T_, D_, WEIGHT)                                               \
+    {                                                                                     \
+        uint32_t d = rd;                                                                  \
+        for (uint64_t s = s0; s < s1;) {                                                  \
+            d += tg[s] & 3u;                                                              \
+            uint32_t target_slot = slot + d;                                              \
+            if (target_slot >= n_slots) target_slot -= n_slots;                           \
+            sf_bin *bn = bins + target_slot;                                              \
+            uint32_t *bc = bn->cell;                                                      \
+            sf_real *bw = bn->w;                                                          \
+            uint32_t m = bn->n, cap = bn->cap;                                            \
+            do {                                                                          \
+                if (m == cap) {                                                           \
+                    bn->n = m;                                                            \
+                    bin_make_room(q, n_slots, tid, target_slot);                          \
+                    bc = bn->cell; bw = bn->w; m = bn->n; cap = bn->cap;                  \
+                }                                                                         \
+                bc[m] = cell0 + (tg[s] >> 2);                                             \
+                bw[m] = mult * (sf_real)(WEIGHT);                                         \
+                m++;                                                                      \
+                s++;                                                                      \
+            } while (s < s1 && (tg[s] & 3u) == 0);                                        \
+            bn->n = m;                                                                    \
+        }                                                                                 \
+    }
 #define SF_ROW_W(ROW, TARGET, DELAY)                                                      \
     if (!b->weight_table) { ROW(TARGET, DELAY, b->weight[s]) }                            \
     else if (b->weight_index) { ROW(TARGET, DELAY, wt[b->weight_index[s]]) }              \
@@ -648,6 +688,10 @@ static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, 
                             }
                         }
                     }
+                } else if (b->row_delay) {
+                    const uint32_t rd = b->row_delay[i];
+                    if (bins) { SF_ROW_W(SF_CODED_BINNED_ROW, 0, 0) }
+                    else { SF_ROW_W(SF_CODED_ROW, 0, 0) }
                 } else if (b->delay8) {
                     SF_STATIC_ROW_W(tg[s], b->delay8[s])
                 } else if (b->delay16) {
@@ -1007,4 +1051,53 @@ uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post, int i
     free(fill);
     free(tab);
     return failed ? UINT64_MAX : placed;
+}
+
+/* ---- coded delays ------------------------------------------------------------------- */
+
+uint64_t sf_code_delays_count(uint32_t n_pre, const uint64_t *row_ptr, const uint16_t *post16,
+                              const uint8_t *delay8) {
+    const uint64_t n = row_ptr[n_pre];
+    uint64_t fillers = 0;
+    for (uint64_t s = 0; s < n; s++)
+        if (post16[s] >= 16384u) return UINT64_MAX;
+    for (uint32_t i = 0; i < n_pre; i++)
+        for (uint64_t s = row_ptr[i] + 1; s < row_ptr[i + 1]; s++) {
+            const uint32_t gap = (uint32_t)delay8[s] - delay8[s - 1];
+            if (gap > 3) fillers += (gap - 1) / 3;
+        }
+    return fillers;
+}
+
+/* One weight of 0, 2 or 4 bytes (a fixed-size copy the compiler inlines). */
+static inline void copy_weight(char *dst, const char *src, uint32_t size) {
+    if (size == 4) memcpy(dst, src, 4);
+    else if (size == 2) memcpy(dst, src, 2);
+}
+
+void sf_code_delays(uint32_t n_pre, const uint64_t *row_ptr, const uint16_t *post16,
+                    const uint8_t *delay8, const void *weight, uint32_t weight_size,
+                    const void *filler_weight, uint64_t *row_ptr_out, uint16_t *post_out,
+                    void *weight_out, uint8_t *row_delay, uint64_t *filler_pos) {
+    const char *w_in = (const char *)weight;
+    char *w_out = (char *)weight_out;
+    uint64_t k = 0, f = 0;
+    for (uint32_t i = 0; i < n_pre; i++) {
+        row_ptr_out[i] = k;
+        const uint64_t s0 = row_ptr[i], s1 = row_ptr[i + 1];
+        row_delay[i] = s0 < s1 ? delay8[s0] : 0;
+        for (uint64_t s = s0; s < s1; s++) {
+            uint32_t gap = s == s0 ? 0u : (uint32_t)delay8[s] - delay8[s - 1];
+            while (gap > 3) {           /* a filler: 3 steps on, weight 0, same target */
+                post_out[k] = (uint16_t)((post16[s] << 2) | 3u);
+                copy_weight(w_out + k * weight_size, filler_weight, weight_size);
+                filler_pos[f++] = k++;
+                gap -= 3;
+            }
+            post_out[k] = (uint16_t)((post16[s] << 2) | gap);
+            copy_weight(w_out + k * weight_size, w_in + s * weight_size, weight_size);
+            k++;
+        }
+    }
+    row_ptr_out[n_pre] = k;
 }

@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 5u
+#define SF_ENGINE_ABI_VERSION 6u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -48,7 +48,14 @@ typedef struct sf_pop_desc {
  *  - delay in steps: delay8[s], delay16[s], or delay_const for every synapse of the block;
  *  - weight: exact, as a 16-bit index per synapse into a table of doubles (at most 65536
  *    distinct weights), weight_table[0] for every synapse when weight_index is NULL
- *    (homogeneous weights), or one float per synapse (weight_table == NULL). */
+ *    (homogeneous weights), or one float per synapse (weight_table == NULL).
+ * Coded delays (row_delay != NULL; static synapses with delays of at most 255 steps, in a
+ * block of at most 16384 targets): the delay costs no byte of its own. Rows are sorted by
+ * delay, so each synapse's delay is the previous one's plus a step of 0-3, kept in the two
+ * low bits of post16 (the target offset is post16 >> 2); the first synapse of row i has
+ * delay row_delay[i] and step 0. Where a row's delays jump by more than 3 steps, fillers
+ * (weight 0, which leaves every sum unchanged: ring entries are never -0) bridge the gap;
+ * sf_code_delays lists their positions for reading back. */
 /* Synapse dynamics of a block (the rules are those of NEST's synapse models). */
 enum {
     SF_SYN_STATIC = 0,
@@ -98,6 +105,7 @@ typedef struct sf_block_desc {
     /* per-synapse parameters where they differ between synapses (NULL: the block's):
      * TSODYKS q0 = U, q1 = tau_rec, q2 = tau_fac; STOCHASTIC q0 = p */
     const double *q0, *q1, *q2;
+    const uint8_t *row_delay;      /* coded delays: delay of each row's first synapse */
 } sf_block_desc;
 
 
@@ -204,6 +212,19 @@ SF_API uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post
  * enable = 0 turns them off (pending events go to the ring). */
 SF_API int sf_engine_set_event_bins(sf_engine *e, uint32_t enable, uint32_t capacity);
 SF_API uint32_t sf_engine_event_bins(const sf_engine *e);
+
+/* Coded delays for one block whose rows are sorted by delay (see sf_block_desc):
+ * sf_code_delays_count returns how many fillers the block needs, or UINT64_MAX when a
+ * target offset is >= 16384. sf_code_delays then writes the coded block: row_ptr_out
+ * (n_pre + 1), post_out and, when weight_size is 2 or 4, weight_out (n + fillers each;
+ * fillers get *filler_weight), row_delay (n_pre) and the fillers' positions (ascending). */
+SF_API uint64_t sf_code_delays_count(uint32_t n_pre, const uint64_t *row_ptr,
+                                     const uint16_t *post16, const uint8_t *delay8);
+SF_API void sf_code_delays(uint32_t n_pre, const uint64_t *row_ptr, const uint16_t *post16,
+                           const uint8_t *delay8, const void *weight, uint32_t weight_size,
+                           const void *filler_weight, uint64_t *row_ptr_out,
+                           uint16_t *post_out, void *weight_out, uint8_t *row_delay,
+                           uint64_t *filler_pos);
 
 /* Current sources for the next run call (caller-owned array, kept until the next call). */
 SF_API int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sources);

@@ -258,3 +258,92 @@ def test_engine_rebuilt_after_a_run_reuses_the_rows(prepack_small):
         assert len(prj.get("weight", format="list")) == 20_000
     finally:
         sim.end()
+
+
+# -- coded delays: the delay of a static synapse costs no byte of its own ------------------
+
+def _coded_network(threads: int, bins: bool):
+    sim.setup(timestep=0.1, threads=threads, max_delay=25.0, host={"event_bins": bins})
+    rng = sim.NumpyRNG(seed=5)
+    src = sim.Population(400, sim.SpikeSourcePoisson(rate=30.0))
+    exc = sim.Population(300, sim.IF_curr_exp(tau_refrac=2.0))
+    exc.record(["spikes", "v"])
+    wide = sim.RandomDistribution("uniform", (0.1, 20.0), rng=rng)   # gaps of > 3 steps
+    narrow = sim.RandomDistribution("normal_clipped", (1.5, 0.75, 0.1, np.inf), rng=rng)
+    mixed = np.random.default_rng(3).uniform(0.0, 0.02, (250, 300))
+    mixed[::7, ::5] = -0.0
+    few = np.random.default_rng(4).choice([0.01, 0.02, 0.03], (400, 300))
+    prjs = [
+        # float32 weights (> 65536 distinct), fillers of weight 0
+        sim.Projection(src, exc, sim.FixedTotalNumberConnector(100_000, rng=rng),
+                       sim.StaticSynapse(weight=sim.RandomDistribution(
+                           "normal_clipped", (0.05, 0.01, 0.0, np.inf), rng=rng), delay=wide)),
+        sim.Projection(src, exc, sim.FixedTotalNumberConnector(80_000, rng=rng),
+                       sim.StaticSynapse(weight=sim.RandomDistribution(
+                           "normal_clipped", (-0.02, 0.005, -np.inf, 0.0), rng=rng),
+                           delay=narrow), receptor_type="inhibitory"),
+        sim.Projection(src[:250], exc, sim.AllToAllConnector(),          # -0.0 among them
+                       sim.StaticSynapse(weight=mixed, delay=narrow)),
+        # a table of 3 weights without 0: the table gains 0 for the fillers
+        sim.Projection(src, exc, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=few * 0.1, delay=wide)),
+        # one weight for all: coded only where no filler is needed
+        sim.Projection(src[:100], exc, sim.FixedProbabilityConnector(0.5, rng=rng),
+                       sim.StaticSynapse(weight=0.001, delay=wide)),
+    ]
+    return exc, prjs
+
+
+@pytest.mark.parametrize("threads, bins", [(1, False), (2, False), (2, True)])
+def test_coded_delays_change_nothing(threads, bins, monkeypatch):
+    from spinnframe_host import engine as host
+    got = {}
+    for coded in (False, True):
+        monkeypatch.setattr(host, "CODE_DELAYS", coded)
+        exc, prjs = _coded_network(threads, bins)
+        try:
+            sim.run(120.0)
+            seg = exc.get_data().segments[0]
+            blocks = [x for x in state.backend.keep if isinstance(x, host.PackedBlock)]
+            nbytes, n = state.backend.synapse_memory()
+            got[coded] = (seg.filter(name="v")[0].magnitude.copy(),
+                          [np.asarray(st) for st in seg.spiketrains],
+                          [sorted(p.get(["weight", "delay"], format="list")) for p in prjs])
+            assert n == sum(len(p) for p in prjs)
+            if coded:
+                fillers = sum(len(b.fillers) for b in blocks if b.fillers is not None)
+                assert 0 < fillers < 0.1 * n     # wide delays (200 values, short rows)
+                kinds = {(b.weight is not None, b.weight_index is not None,
+                          b.row_delay is not None) for b in blocks}
+                assert (True, False, True) in kinds and (False, True, True) in kinds
+                assert (False, False, False) in kinds        # one weight, fillers needed
+                assert all(b.delay is None for b in blocks if b.row_delay is not None)
+                tables = [b.weight_table for b in blocks if b.weight_index is not None]
+                assert all(0.0 in t for t in tables)
+            else:
+                assert all(b.row_delay is None for b in blocks)
+        finally:
+            sim.end()
+    v0, s0, c0 = got[False]
+    v1, s1, c1 = got[True]
+    assert np.array_equal(v0, v1)
+    assert len(s0) == len(s1) and all(np.array_equal(a, b) for a, b in zip(s0, s1))
+    assert sum(len(a) for a in s1) > 50
+    assert c0 == c1
+
+
+def test_coded_delays_read_back_exactly():
+    """get() once the rows are the only copy returns every weight and delay as made."""
+    exc, prjs = _coded_network(1, False)
+    try:
+        before = [sorted(p.get(["weight", "delay"], format="list")) for p in prjs]
+        sim.run(1.0)
+        assert prjs[0]._held is not None and prjs[3]._held is not None
+        after = [sorted(p.get(["weight", "delay"], format="list")) for p in prjs]
+        assert after == before
+        # float32 weights: 2 + 4 bytes per synapse, plus fillers and row pointers
+        from spinnframe_host import engine as host
+        b0 = [x for x in state.backend.keep if isinstance(x, host.PackedBlock)][0]
+        assert b0.nbytes() < 6.3 * b0.n_synapses
+    finally:
+        sim.end()

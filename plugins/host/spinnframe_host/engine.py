@@ -30,7 +30,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 5
+ENGINE_ABI = 6
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -48,6 +48,9 @@ EVENT_BINS_CACHE_FRACTION = 0.6
 #: Most events a bin holds before it is added to the ring (0: the engine's default, as many
 #: as the thread's part of a plane has cells; tests set it small to exercise that path).
 EVENT_BIN_CAPACITY = 0
+#: Static synapses with float32 weights of one sign and per-synapse delays are kept in
+#: coded delays (engine.h: 6 bytes per synapse instead of 7); tests turn it off to compare.
+CODE_DELAYS = True
 #: Options of setup(host={...}) and the values each takes.
 HOST_OPTIONS = {"event_bins": ("auto", True, False)}
 
@@ -89,7 +92,7 @@ class BlockDesc(C.Structure):
                 ("dyn", C.c_void_p), ("w", C.c_void_p), ("s0", C.c_void_p), ("s1", C.c_void_p),
                 ("s2", C.c_void_p), ("s3", C.c_void_p), ("tau_psc", C.c_void_p),
                 ("syn_id", C.c_void_p), ("q0", C.c_void_p), ("q1", C.c_void_p),
-                ("q2", C.c_void_p)]
+                ("q2", C.c_void_p), ("row_delay", C.c_void_p)]
 
 
 #: Engine codes of the synapse dynamics (engine.h).
@@ -182,6 +185,10 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_phase_times.argtypes = [C.c_void_p, C.c_void_p]
         lib.sf_engine_threads.restype = C.c_uint32
         lib.sf_engine_threads.argtypes = [C.c_void_p]
+        lib.sf_code_delays_count.restype = C.c_uint64
+        lib.sf_code_delays_count.argtypes = [C.c_uint32] + [C.c_void_p] * 3
+        lib.sf_code_delays.argtypes = [C.c_uint32] + [C.c_void_p] * 4 + [C.c_uint32] + \
+            [C.c_void_p] * 6
         lib.sf_engine_set_event_bins.argtypes = [C.c_void_p, C.c_uint32, C.c_uint32]
         lib.sf_engine_event_bins.restype = C.c_uint32
         lib.sf_engine_event_bins.argtypes = [C.c_void_p]
@@ -310,7 +317,7 @@ def pack_parameters(spec, params: dict, params_dtype) -> tuple[np.ndarray, np.nd
 
 
 #: Most targets one block spans (targets are stored as 16-bit offsets).
-BLOCK_SPAN = 65536
+BLOCK_SPAN = 16384
 
 
 def block_bounds(n_post: int, threads: int) -> list[tuple[int, int, int]]:
@@ -358,10 +365,42 @@ class PackedBlock:
     weight_index: np.ndarray | None    # uint16 into weight_table, or None
     weight_table: np.ndarray | None
     order: np.ndarray | None       # position of each synapse in the ProjectionIR
+    # coded delays (engine.h): post16 = target << 2 | step to the delay; row_delay per
+    # row; the positions of the fillers (weight 0) that bridge jumps of > 3 steps
+    row_delay: np.ndarray | None = None
+    fillers: np.ndarray | None = None
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.row_ptr, self.post16, self.delay, self.weight,
-                                      self.weight_index) if a is not None)
+                                      self.weight_index, self.row_delay, self.fillers)
+                   if a is not None)
+
+    @property
+    def n_synapses(self) -> int:
+        return len(self.post16) - (0 if self.fillers is None else len(self.fillers))
+
+    def plain(self) -> tuple:
+        """(row lengths, targets - first, delays or None, weights or None, weight indices
+        or None) of the synapses, fillers left out, whatever the storage form."""
+        lengths = np.diff(self.row_ptr).astype(np.int64)
+        if self.row_delay is None:
+            return lengths, self.post16, self.delay, self.weight, self.weight_index
+        total = np.cumsum(self.post16 & 3, dtype=np.int64)
+        starts = self.row_ptr[:-1].astype(np.int64)
+        nonempty = lengths > 0
+        base = np.zeros(len(lengths), np.int64)
+        base[nonempty] = self.row_delay[nonempty] - total[starts[nonempty]]
+        delay = (np.repeat(base, lengths) + total).astype(np.uint8)
+        post, weight, index = self.post16 >> 2, self.weight, self.weight_index
+        if len(self.fillers):
+            keep = np.ones(len(post), bool)
+            keep[self.fillers.astype(np.int64)] = False
+            row_of = np.repeat(np.arange(len(lengths)), lengths)
+            lengths = lengths - np.bincount(row_of[~keep], minlength=len(lengths))
+            post, delay = post[keep], delay[keep]
+            weight = None if weight is None else weight[keep]
+            index = None if index is None else index[keep]
+        return lengths, post, delay, weight, index
 
 
 def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
@@ -415,8 +454,64 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
         _pointer_array(w_out), _pointer_array(widx_out), _pointer_array(order))
     if got != sum(sizes):
         raise MemoryError(f"could not build the synaptic rows of projection {p_ir.label!r}")
-    return [PackedBlock(blocks[t][1], row_ptr[t], post_out[t], delay_out[t], delay_const,
-                        w_out[t], widx_out[t], table, order[t]) for t in range(n_blocks)]
+    out = [PackedBlock(blocks[t][1], row_ptr[t], post_out[t], delay_out[t], delay_const,
+                       w_out[t], widx_out[t], table, order[t]) for t in range(n_blocks)]
+    if CODE_DELAYS and not dynamic and delay_type is np.uint8:
+        out = _code_delays(lib, out, n_pre)
+    return out
+
+
+def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock]:
+    """The blocks in coded delays (engine.h: the delay costs no byte of its own), where
+    their fillers can carry a weight of 0: always with one float weight per synapse;
+    with table weights when the table holds 0 or has room for it (shared by every block);
+    with one weight for all only where no filler is needed."""
+    counts = [lib.sf_code_delays_count(n_pre, _ptr(b.row_ptr), _ptr(b.post16), _ptr(b.delay))
+              for b in blocks]
+    table = blocks[0].weight_table
+    zero = None
+    if blocks[0].weight_index is not None and any(0 < c < 2 ** 64 - 1 for c in counts):
+        hits = np.flatnonzero(table == 0.0)
+        if len(hits):
+            zero = np.uint16(hits[0])
+        elif len(table) < 65536:
+            table = np.append(table, 0.0)
+            zero = np.uint16(len(table) - 1)
+    out = []
+    for b, fillers in zip(blocks, counts):
+        if fillers == 2 ** 64 - 1:
+            out.append(b)
+            continue
+        if b.weight is not None:
+            w, filler_w, size = b.weight, np.zeros(1, np.float32), 4
+        elif b.weight_index is not None:
+            if fillers and zero is None:
+                out.append(b)
+                continue
+            w, filler_w, size = b.weight_index, np.array([zero or 0], np.uint16), 2
+        else:
+            if fillers:
+                out.append(b)
+                continue
+            w, filler_w, size = None, None, 0
+        n = len(b.post16) + fillers
+        row_ptr = np.empty(n_pre + 1, np.uint64)
+        post = np.empty(n, np.uint16)
+        w_out = None if w is None else np.empty(n, w.dtype)
+        row_delay = np.empty(n_pre, np.uint8)
+        where = np.empty(fillers, np.uint64)
+        lib.sf_code_delays(n_pre, _ptr(b.row_ptr), _ptr(b.post16), _ptr(b.delay), _ptr(w),
+                           size, _ptr(filler_w), _ptr(row_ptr), _ptr(post), _ptr(w_out),
+                           _ptr(row_delay), _ptr(where))
+        out.append(attrs.evolve(
+            b, row_ptr=row_ptr, post16=post, delay=None, row_delay=row_delay, fillers=where,
+            weight=w_out if b.weight is not None else None,
+            weight_index=w_out if b.weight_index is not None else None,
+            weight_table=table if b.weight_table is not None else None))
+    if table is not blocks[0].weight_table:      # every block shares the grown table
+        out = [attrs.evolve(b, weight_table=table) if b.weight_table is not None else b
+               for b in out]
+    return out
 
 
 #: Static projections between whole populations with at least this many connections are
@@ -460,26 +555,27 @@ class HeldRows(ConnectionSource):
         self.layout = layout           # the block_bounds the blocks were packed for
         self.n_pre = n_pre
         self.index_dtype = index_dtype
-        self.n = sum(len(b.post16) for b in blocks)
+        self.n = sum(b.n_synapses for b in blocks)
         self.delay_steps_range = steps_range
 
     def read(self) -> tuple:
         blocks = self.blocks
+        plain = [b.plain() for b in blocks]
         rows = np.arange(self.n_pre, dtype=self.index_dtype)
-        pre = np.concatenate([np.repeat(rows, np.diff(b.row_ptr).astype(np.int64))
-                              for b in blocks])
-        post = np.concatenate([b.post16.astype(self.index_dtype) + b.first for b in blocks])
+        pre = np.concatenate([np.repeat(rows, p[0]) for p in plain])
+        post = np.concatenate([p[1].astype(self.index_dtype) + b.first
+                               for b, p in zip(blocks, plain)])
         order = np.lexsort((post, pre))
         pre, post = pre[order], post[order]
         b0 = blocks[0]
-        if b0.delay is None:
+        if plain[0][2] is None:
             steps = np.broadcast_to(np.uint16(b0.delay_const), (self.n,))
         else:
-            steps = np.concatenate([b.delay for b in blocks]).astype(np.uint16)[order]
-        if b0.weight is not None:
-            values, table = np.concatenate([b.weight for b in blocks])[order], None
-        elif b0.weight_index is not None:
-            values = np.concatenate([b.weight_index for b in blocks])[order]
+            steps = np.concatenate([p[2] for p in plain]).astype(np.uint16)[order]
+        if plain[0][3] is not None:
+            values, table = np.concatenate([p[3] for p in plain])[order], None
+        elif plain[0][4] is not None:
+            values = np.concatenate([p[4] for p in plain])[order]
             table = b0.weight_table
         else:
             values, table = np.broadcast_to(np.uint16(0), (self.n,)), b0.weight_table
@@ -704,6 +800,8 @@ class HostBackend:
             desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, t, _ptr(pb.row_ptr),
                              _ptr(pb.post16), pb.first, pb.delay_const, _ptr(d8), _ptr(d16),
                              _ptr(pb.weight), _ptr(pb.weight_index), _ptr(pb.weight_table))
+            if pb.row_delay is not None:
+                desc.row_delay = _ptr(pb.row_delay)
             if kind:
                 arrays = self._dyn_arrays(prj, net, pb.order, dyn)
                 self.keep.append(arrays)
@@ -994,7 +1092,7 @@ class HostBackend:
         """(bytes, synapses) of the engine's synaptic rows (row pointers included; the
         per-synapse state of dynamic synapses not), for memory reports."""
         blocks = [x for x in self.keep if isinstance(x, PackedBlock)]
-        return (sum(b.nbytes() for b in blocks), sum(len(b.post16) for b in blocks))
+        return (sum(b.nbytes() for b in blocks), sum(b.n_synapses for b in blocks))
 
     def reset(self) -> None:
         if self.engine is not None:
