@@ -43,7 +43,8 @@ typedef struct sf_pop_desc {
  * the same order whatever the thread count (bitwise identical results).
  * Static synapses are stored compactly (bytes per synapse: 2 for the target, 0-2 for the
  * delay, 0-4 for the weight):
- *  - target: post_base + post16[s]; a block spans at most 65536 targets (a thread's range
+ *  - target: post_base + post16[s]; a block spans at most 65536 targets (16384 with coded
+ *    delays, below; the host backend makes them all that small) (a thread's range
  *    wider than that is split into several blocks);
  *  - delay in steps: delay8[s], delay16[s], or delay_const for every synapse of the block;
  *  - weight: exact, as a 16-bit index per synapse into a table of doubles (at most 65536
