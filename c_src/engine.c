@@ -543,92 +543,54 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
     }
 }
 
-/* Deliver the spikes of population p through the blocks that thread tid owns. */
-/* One row of static synapses; TARGET(s), DELAY(s) and WEIGHT(s) read synapse s of block b.
- * Written out per storage form (below) so that the inner loop has no format test. */
-#define SF_STATIC_ROW(TARGET, DELAY, WEIGHT)                                             \
-    for (uint64_t s = s0; s < s1;) {                                                      \
-        /* one run of equal delay at a time (rows are sorted by delay): one ring plane */ \
-        const uint32_t d = (DELAY);                                                       \
-        uint32_t target_slot = slot + d;                                                  \
-        if (target_slot >= n_slots) target_slot -= n_slots;                               \
-        sf_real *plane = ring + target_slot * stride;                                     \
-        do {                                                                              \
-            plane[(TARGET)] += mult * (sf_real)(WEIGHT);                                  \
-            s++;                                                                          \
-        } while (s < s1 && (DELAY) == d);                                                 \
+/* One row of static synapses [s0, s1), one run of equal delay at a time (rows are sorted
+ * by delay), so that a run writes one ring plane or one bin. NEXT_D is the delay of the run
+ * starting at s (d: the previous run's), SAME whether synapse s continues the run,
+ * TARGET and WEIGHT read synapse s; the events go to the ring (SF_RING_*) or, with event
+ * bins, to the bin of the run's slot (SF_BIN_*). Written out per storage form (below) so
+ * that the inner loop has no format test. */
+#define SF_ROW_RUNS(NEXT_D, SAME, TARGET, WEIGHT, OPEN, PUT, CLOSE)                       \
+    {                                                                                     \
+        uint32_t d = rd;                                                                  \
+        for (uint64_t s = s0; s < s1;) {                                                  \
+            d = (NEXT_D);                                                                 \
+            uint32_t target_slot = slot + d;                                              \
+            if (target_slot >= n_slots) target_slot -= n_slots;                           \
+            OPEN                                                                          \
+            do {                                                                          \
+                PUT((TARGET), mult * (sf_real)(WEIGHT))                                   \
+                s++;                                                                      \
+            } while (s < s1 && (SAME));                                                   \
+            CLOSE                                                                         \
+        }                                                                                 \
     }
-/* The same with event bins: each delay run is appended to the bin of its slot. */
-#define SF_BINNED_ROW(TARGET, DELAY, WEIGHT)                                             \
-    for (uint64_t s = s0; s < s1;) {                                                      \
-        const uint32_t d = (DELAY);                                                       \
-        uint32_t target_slot = slot + d;                                                  \
-        if (target_slot >= n_slots) target_slot -= n_slots;                               \
-        sf_bin *bn = bins + target_slot;                                                  \
-        /* locals: the stores below cannot then be taken to change them */               \
-        uint32_t *bc = bn->cell;                                                          \
-        sf_real *bw = bn->w;                                                              \
-        uint32_t m = bn->n, cap = bn->cap;                                                \
-        do {                                                                              \
-            if (m == cap) {                                                               \
-                bn->n = m;                                                                \
-                bin_make_room(q, n_slots, tid, target_slot);                              \
-                bc = bn->cell; bw = bn->w; m = bn->n; cap = bn->cap;                      \
-            }                                                                             \
-            bc[m] = cell0 + (TARGET);                                                     \
-            bw[m] = mult * (sf_real)(WEIGHT);                                             \
-            m++;                                                                          \
-            s++;                                                                          \
-        } while (s < s1 && (DELAY) == d);                                                 \
+#define SF_RING_OPEN sf_real *plane = ring + target_slot * stride;
+#define SF_RING_PUT(T, W) plane[T] += (W);
+#define SF_RING_CLOSE
+/* (locals: the stores into the bin cannot then be taken to change them) */
+#define SF_BIN_OPEN                                                                       \
+    sf_bin *bn = bins + target_slot;                                                      \
+    uint32_t *bc = bn->cell;                                                              \
+    sf_real *bw = bn->w;                                                                  \
+    uint32_t m = bn->n, cap = bn->cap;
+#define SF_BIN_PUT(T, W)                                                                  \
+    if (m == cap) {                                                                       \
         bn->n = m;                                                                        \
-    }
-/* Rows in coded delays (engine.h): the step to each synapse's delay is in tg[s] & 3. */
-#define SF_CODED_ROW(T_, D_, WEIGHT)                                                      \
-    {                                                                                     \
-        uint32_t d = rd;                                                                  \
-        for (uint64_t s = s0; s < s1;) {                                                  \
-            d += tg[s] & 3u;                                                              \
-            uint32_t target_slot = slot + d;                                              \
-            if (target_slot >= n_slots) target_slot -= n_slots;                           \
-            sf_real *plane = ring + target_slot * stride;                                 \
-            do {                                                                          \
-                plane[tg[s] >> 2] += mult * (sf_real)(WEIGHT);                            \
-                s++;                                                                      \
-            } while (s < s1 && (tg[s] & 3u) == 0);                                        \
-        }                                                                                 \
-    }
-#define SF_CODED_BINNED_ROW(T_, D_, WEIGHT)                                               \
-    {                                                                                     \
-        uint32_t d = rd;                                                                  \
-        for (uint64_t s = s0; s < s1;) {                                                  \
-            d += tg[s] & 3u;                                                              \
-            uint32_t target_slot = slot + d;                                              \
-            if (target_slot >= n_slots) target_slot -= n_slots;                           \
-            sf_bin *bn = bins + target_slot;                                              \
-            uint32_t *bc = bn->cell;                                                      \
-            sf_real *bw = bn->w;                                                          \
-            uint32_t m = bn->n, cap = bn->cap;                                            \
-            do {                                                                          \
-                if (m == cap) {                                                           \
-                    bn->n = m;                                                            \
-                    bin_make_room(q, n_slots, tid, target_slot);                          \
-                    bc = bn->cell; bw = bn->w; m = bn->n; cap = bn->cap;                  \
-                }                                                                         \
-                bc[m] = cell0 + (tg[s] >> 2);                                             \
-                bw[m] = mult * (sf_real)(WEIGHT);                                         \
-                m++;                                                                      \
-                s++;                                                                      \
-            } while (s < s1 && (tg[s] & 3u) == 0);                                        \
-            bn->n = m;                                                                    \
-        }                                                                                 \
-    }
-#define SF_ROW_W(ROW, TARGET, DELAY)                                                      \
-    if (!b->weight_table) { ROW(TARGET, DELAY, b->weight[s]) }                            \
-    else if (b->weight_index) { ROW(TARGET, DELAY, wt[b->weight_index[s]]) }              \
-    else { ROW(TARGET, DELAY, w0) }
-#define SF_STATIC_ROW_W(TARGET, DELAY)                                                    \
-    if (bins) { SF_ROW_W(SF_BINNED_ROW, TARGET, DELAY) }                                  \
-    else { SF_ROW_W(SF_STATIC_ROW, TARGET, DELAY) }
+        bin_make_room(q, n_slots, tid, target_slot);                                      \
+        bc = bn->cell; bw = bn->w; m = bn->n; cap = bn->cap;                              \
+    }                                                                                     \
+    bc[m] = cell0 + (T);                                                                  \
+    bw[m] = (W);                                                                          \
+    m++;
+#define SF_BIN_CLOSE bn->n = m;
+/* ... for each weight form (float, table index, one for all) and sink */
+#define SF_ROW_SINKS(NEXT_D, SAME, TARGET, W)                                             \
+    if (bins) { SF_ROW_RUNS(NEXT_D, SAME, TARGET, W, SF_BIN_OPEN, SF_BIN_PUT, SF_BIN_CLOSE) } \
+    else { SF_ROW_RUNS(NEXT_D, SAME, TARGET, W, SF_RING_OPEN, SF_RING_PUT, SF_RING_CLOSE) }
+#define SF_STATIC_ROW(NEXT_D, SAME, TARGET)                                               \
+    if (!b->weight_table) { SF_ROW_SINKS(NEXT_D, SAME, TARGET, b->weight[s]) }            \
+    else if (b->weight_index) { SF_ROW_SINKS(NEXT_D, SAME, TARGET, wt[b->weight_index[s]]) } \
+    else { SF_ROW_SINKS(NEXT_D, SAME, TARGET, w0) }
 
 /* The first cache lines of a row starting at synapse s0, in each of its arrays. */
 static inline void prefetch_row(const sf_block_desc *b, uint64_t s0) {
@@ -688,16 +650,18 @@ static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, 
                             }
                         }
                     }
-                } else if (b->row_delay) {
+                } else if (b->row_delay) {          /* coded delays: steps in tg & 3 */
                     const uint32_t rd = b->row_delay[i];
-                    if (bins) { SF_ROW_W(SF_CODED_BINNED_ROW, 0, 0) }
-                    else { SF_ROW_W(SF_CODED_ROW, 0, 0) }
-                } else if (b->delay8) {
-                    SF_STATIC_ROW_W(tg[s], b->delay8[s])
-                } else if (b->delay16) {
-                    SF_STATIC_ROW_W(tg[s], b->delay16[s])
+                    SF_STATIC_ROW(d + (tg[s] & 3u), (tg[s] & 3u) == 0, tg[s] >> 2)
                 } else {
-                    SF_STATIC_ROW_W(tg[s], dc)
+                    const uint32_t rd = 0;
+                    if (b->delay8) {
+                        SF_STATIC_ROW(b->delay8[s], b->delay8[s] == d, tg[s])
+                    } else if (b->delay16) {
+                        SF_STATIC_ROW(b->delay16[s], b->delay16[s] == d, tg[s])
+                    } else {
+                        SF_STATIC_ROW(dc, 1, tg[s])
+                    }
                 }
             }
         }
