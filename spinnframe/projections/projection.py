@@ -30,6 +30,8 @@ from pyNN.standardmodels.base import excitatory_receptor_types, inhibitory_recep
 
 from .. import ir, simulator
 from ..backend import prepare_projection
+from ..progress import BuildProgress
+from ..progress import enabled as progress_enabled
 from ..ir import steps_to_ms, weights_as_float
 from ..populations.indexing import Segments
 from ..simulator import live, state
@@ -217,6 +219,15 @@ class Projection(common.Projection):
         self._generation = state.generation
         self._version = 0
         self._ir_cache = None
+        label = self.label or f"{self.pre.label} -> {self.post.label}"
+        with BuildProgress(f"Projection {label!r}",
+                           _expected_connections(connector, self.pre.size, self.post.size),
+                           show=progress_enabled(state.options.get("progress"))) as bar:
+            self._make(connector)
+            bar.done(len(self))
+
+    def _make(self, connector) -> None:
+        """Make the connections and their values, and register the projection."""
         builder = connect.builder_for(connector)
         if builder is not None:
             pre, post, columns = builder(self, connector)
@@ -771,3 +782,27 @@ class Projection(common.Projection):
         self._ir_cache = None
         self._c_pre = self._c_post = self._c_w_values = self._c_w_table = None
         self._c_dsteps = None
+
+
+def _expected_connections(connector, n_pre: int, n_post: int) -> float | None:
+    """About how many connections ``connector`` makes between n_pre and n_post cells
+    (None when that is not known beforehand): for the build's progress line."""
+    name = type(connector).__name__
+    try:
+        if name == "AllToAllConnector":
+            return float(n_pre) * n_post
+        if name == "FixedProbabilityConnector":
+            return float(connector.p_connect) * n_pre * n_post
+        if name == "FixedTotalNumberConnector":
+            return float(connector.n)
+        if name == "FixedNumberPreConnector":
+            return float(connector.n) * n_post
+        if name == "FixedNumberPostConnector":
+            return float(connector.n) * n_pre
+        if name == "OneToOneConnector":
+            return float(min(n_pre, n_post))
+        if name == "FromListConnector":
+            return float(len(connector.conn_list))
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return None
