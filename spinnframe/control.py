@@ -46,7 +46,8 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
     ``threads`` (engine threads, default 1), ``rng_seed`` (seed for spike sources and
     connectors given no RNG, default 1), ``backend`` (default ``"host"``, the native
     engine), ``cache_dir`` (where compiled kernels are kept), ``progress`` (show a
-    progress line for long runs: True/False; default: on a terminal), ``recorders``
+    progress line for long runs and long ``Projection()`` calls: True/False; default: on
+    a terminal), ``recorders``
     (recorder plugins that receive the recorded data while the simulation runs: a name,
     a list of names, or ``{name: {option: value}}``; see also :func:`add_recorder`),
     ``keep_in_memory`` (default True: keep recorded data in memory for get_data() and
