@@ -531,7 +531,15 @@ def _doctor(args) -> int:
             cc = compiler.compiler()
             report(True, "C compiler", " ".join(cc) + (
                 ", OpenMP available" if compiler.openmp_flags() else
-                ", no OpenMP (the engine runs on one thread)"))
+                ", no OpenMP (the engine runs on one thread)") + (
+                ", kernels built for this CPU (-march=native)" if compiler.native_flags()
+                else ", kernels built for the baseline instruction set"))
+            from spinnframe_host.engine import (EVENT_BINS_CACHE_FRACTION,
+                                                last_level_cache_bytes)
+            llc = last_level_cache_bytes()
+            print(f"       last-level cache {llc / 2 ** 20:.0f} MiB: spike delivery "
+                  f"collects events in bins once a network's ring buffers exceed "
+                  f"{EVENT_BINS_CACHE_FRACTION * llc / 2 ** 20:.0f} MiB")
         except Exception as exc:
             report(False, "C compiler", str(exc))
         cache = compiler.cache_dir(args.cache_dir)

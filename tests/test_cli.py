@@ -158,7 +158,10 @@ def test_doctor_checks_the_installation(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].startswith("[ok] plugins:") and "cell types" in lines[0]
-    assert any(l.startswith("[ok] C compiler:") for l in lines)
+    assert any(l.startswith("[ok] C compiler:") and "instruction set" in l or
+               l.startswith("[ok] C compiler:") and "-march=native" in l for l in lines)
+    assert any("last-level cache" in l and "MiB: spike delivery collects events in bins"
+               in l for l in lines)
     assert any(l.startswith("[ok] kernel cache: " + str(tmp_path)) for l in lines)
     assert "[ok] host engine builds and loads" in lines
     assert lines[-1] == "all checks passed"
