@@ -48,8 +48,9 @@ EVENT_BINS_CACHE_FRACTION = 0.6
 #: Most events a bin holds before it is added to the ring (0: the engine's default, as many
 #: as the thread's part of a plane has cells; tests set it small to exercise that path).
 EVENT_BIN_CAPACITY = 0
-#: Static synapses with float32 weights of one sign and per-synapse delays are kept in
-#: coded delays (engine.h: 6 bytes per synapse instead of 7); tests turn it off to compare.
+#: Static synapses with per-synapse delays of at most 255 steps are kept in coded delays
+#: (engine.h: the delay costs no byte of its own, so 6 bytes per synapse instead of 7 with
+#: float32 weights); tests turn it off to compare.
 CODE_DELAYS = True
 #: Options of setup(host={...}) and the values each takes.
 HOST_OPTIONS = {"event_bins": ("auto", True, False)}
@@ -316,7 +317,7 @@ def pack_parameters(spec, params: dict, params_dtype) -> tuple[np.ndarray, np.nd
     return table, index, seq
 
 
-#: Most targets one block spans (targets are stored as 16-bit offsets).
+#: Most targets one block spans: 16-bit target words, of which coded delays take 2 bits.
 BLOCK_SPAN = 16384
 
 
@@ -488,7 +489,8 @@ def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock
             if fillers and zero is None:
                 out.append(b)
                 continue
-            w, filler_w, size = b.weight_index, np.array([zero or 0], np.uint16), 2
+            filler_w = np.array([0 if zero is None else zero], np.uint16)
+            w, size = b.weight_index, 2
         else:
             if fillers:
                 out.append(b)
