@@ -65,6 +65,8 @@ def delay_steps(delay_ms: np.ndarray, dt: float) -> np.ndarray:
     n = len(delay_ms)
     if n and delay_ms.min() == delay_ms.max():
         return _same(n, max(1.0, np.floor(delay_ms[0] / dt + 0.5)), np.uint16)
-    steps = np.floor(delay_ms / dt + 0.5)
+    steps = np.divide(delay_ms, dt)            # the same operations, in place
+    steps += 0.5
+    np.floor(steps, out=steps)
     np.maximum(steps, 1.0, out=steps)
     return steps.astype(np.uint16)
