@@ -11,11 +11,9 @@ NEST's statistics are what NEST's discrete-time generators should give
 See README_spike_sources_extra.md.
 """
 import os
-import platform
 import subprocess
 import sys
 import tempfile
-from importlib import metadata
 
 import numpy as np
 
@@ -25,20 +23,10 @@ DATA = os.path.join(HERE, "data")
 OUT = os.path.join(DATA, "spike_sources_extra_nest.npz")
 
 sys.path.insert(0, SCRIPTS)
+sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True
 import spike_sources_extra_model as model  # noqa: E402
-
-
-def versions():
-    out = {}
-    for key, dist in (("pynn_version", "PyNN"), ("nest_version", "nest-simulator"),
-                      ("numpy_version", "numpy"), ("neo_version", "neo")):
-        try:
-            out[key] = np.array(metadata.version(dist))
-        except metadata.PackageNotFoundError:
-            out[key] = np.array("unknown")
-    out["python_version"] = np.array(platform.python_version())
-    return out
+from refcommon import versions  # noqa: E402
 
 
 def check(label, value, err, expected, z_max=4.0):
