@@ -53,36 +53,38 @@ class Backend(Protocol):
         """Release resources."""
 
 
+def _installed_spec(state):
+    """The BackendSpec of the simulation's backend, or None when it is not installed."""
+    from .plugins import get_manager
+
+    mgr = get_manager()
+    mgr.load()
+    provided = mgr.backends.get(state.backend_name)
+    return None if provided is None else provided.spec
+
+
 def prepare_model(state, spec) -> None:
     """Let the simulation's backend prepare neuron model ``spec`` now (see
     :attr:`spinnframe.specs.BackendSpec.prepare`): ``Population()`` calls this, so that a
     kernel that is missing, does not compile or does not match its declaration is an error
     there rather than at ``run()``. Backends without ``prepare`` are not asked; a backend
     that is not installed is reported by ``run()``, where it is needed."""
-    from .plugins import get_manager
-
-    mgr = get_manager()
-    mgr.load()
-    provided = mgr.backends.get(state.backend_name)
-    if provided is not None and provided.spec.prepare is not None:
-        provided.spec.prepare(spec, dict(state.options))
+    backend = _installed_spec(state)
+    if backend is not None and backend.prepare is not None:
+        backend.prepare(spec, dict(state.options))
 
 
 def prepare_projection(state, prj) -> None:
     """Let the simulation's backend see projection ``prj`` as soon as its connections exist
     (see :attr:`spinnframe.specs.BackendSpec.prepare_projection`): ``Projection()`` calls
     this. Backends without ``prepare_projection`` are not asked."""
-    from .plugins import get_manager
-
-    mgr = get_manager()
-    mgr.load()
-    provided = mgr.backends.get(state.backend_name)
-    if provided is None or provided.spec.prepare_projection is None:
+    backend = _installed_spec(state)
+    if backend is None or backend.prepare_projection is None:
         return
     index = {id(p): k for k, p in enumerate(state.populations)}
     # the parts' numbers in the network: exact unless an earlier projection has several
     # parts (assemblies), in which case the next build_network renumbers them (cheaply)
     parts = prj._ir_parts(index, len(state.projections) - 1)
-    provided.spec.prepare_projection(parts, {
+    backend.prepare_projection(parts, {
         "sizes": {k: p.size for k, p in enumerate(state.populations)},
         "threads": state.threads, "options": dict(state.options)})

@@ -321,6 +321,11 @@ def pack_parameters(spec, params: dict, params_dtype) -> tuple[np.ndarray, np.nd
 BLOCK_SPAN = 16384
 
 
+def engine_threads(requested: int) -> int:
+    """The threads the engine will run for setup(threads=requested): 1 without OpenMP."""
+    return requested if compiler.openmp_flags() else 1
+
+
 def block_bounds(n_post: int, threads: int) -> list[tuple[int, int, int]]:
     """The blocks of a projection onto n_post neurons: (thread, first, end) for each
     thread's range (engine.c: sf_engine_thread_range), split into pieces of at most
@@ -527,7 +532,7 @@ PREPACK_MIN_CONNECTIONS = 1 << 20
 
 def prepack_projection(parts, context: dict) -> None:
     """BackendSpec.prepare_projection of the host backend (see PREPACK_MIN_CONNECTIONS)."""
-    threads = context["threads"] if compiler.openmp_flags() else 1
+    threads = engine_threads(context["threads"])
     lib = None
     for part in parts:
         if part.hand_over is None or part.synapse != "static" or \
@@ -691,7 +696,7 @@ class HostBackend:
             self.lib.sf_engine_free(self.engine)
             self.engine = None
         n_slots = self._slots_needed(net)
-        threads = net.threads if compiler.openmp_flags() else 1
+        threads = engine_threads(net.threads)
         # engine blocks of each projection: its first block number and (thread, first, end)
         self.blocks = []
         first = 0
