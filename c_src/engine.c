@@ -674,10 +674,11 @@ static void sample(sf_engine *e, uint64_t stamp) {
         if (stamp < sd->origin || (stamp - sd->origin) % sd->interval != 0 || sd->count >= sd->capacity)
             continue;
         const sf_pop *p = &e->pops[sd->pop];
-        const char *base = (const char *)p->d.state + sd->offset;
+        /* the variable's array in the field-by-field state block */
+        const double *var = (const double *)((const char *)p->d.state
+                                             + (size_t)sd->offset * p->d.n);
         double *out = sd->out + sd->count * sd->n_index;
-        for (uint32_t k = 0; k < sd->n_index; k++)
-            out[k] = *(const double *)(base + (size_t)sd->index[k] * p->d.state_size);
+        for (uint32_t k = 0; k < sd->n_index; k++) out[k] = var[sd->index[k]];
         sd->count++;
     }
 }

@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 6u
+#define SF_ENGINE_ABI_VERSION 7u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -23,9 +23,9 @@ typedef struct sf_pop_desc {
     sf_update_fn update;
     uint32_t n;
     uint32_t n_receptors;
-    uint32_t state_size;           /* bytes per neuron in state */
+    uint32_t state_size;           /* bytes per neuron in state (sizeof(sf_state_t)) */
     uint32_t reserved;
-    void *state;
+    void *state;                   /* field by field (see sf_population_view) */
     const void *params;
     void *derived;
     const uint32_t *param_index;   /* may be NULL */
@@ -113,7 +113,8 @@ typedef struct sf_block_desc {
 /* A sampled state variable: a double field of the state struct, for a set of neurons. */
 typedef struct sf_sample_desc {
     uint32_t pop;
-    uint32_t offset;               /* byte offset of the field in the state struct */
+    uint32_t offset;               /* byte offset of the field in the state struct (its
+                                    * array starts offset * n bytes into the block) */
     uint32_t n_index;
     uint32_t interval;             /* in time steps */
     uint64_t origin;               /* sample at steps origin + k * interval */

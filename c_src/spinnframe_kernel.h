@@ -364,7 +364,8 @@ typedef struct sf_model_info {
 typedef struct sf_population_view {
     uint32_t n;                /* number of neurons */
     uint32_t n_receptors;
-    void *state;               /* n x sf_state_t */
+    void *state;               /* n neurons' sf_state_t, field by field: variable f is an
+                                * array of n from offsetof(sf_state_t, f) * n bytes on */
     const void *params;        /* parameter sets */
     void *derived;             /* derived constants, one per parameter set */
     const uint32_t *param_index; /* per neuron: which parameter set (NULL: all use set 0) */

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .celltype import cell_type_class, check_sequence, check_values
 from .codegen import generate_wrapper
-from .layout import dtypes
+from .layout import dtypes, state_array
 
 
 def spec_of(celltype):
@@ -12,4 +12,4 @@ def spec_of(celltype):
 
 
 __all__ = ["cell_type_class", "check_values", "check_sequence", "generate_wrapper", "dtypes",
-           "spec_of"]
+           "state_array", "spec_of"]

@@ -7,7 +7,8 @@ only ``sf_prepare``, ``sf_start`` and ``sf_step`` (see c_src/spinnframe_kernel.h
 from __future__ import annotations
 
 from ..specs import CurrentSourceSpec, NeuronModelSpec
-from .layout import c_struct
+from ..specs import KINDS
+from .layout import UNUSED, c_struct
 
 
 def _fields(items):
@@ -100,11 +101,52 @@ def _quantizers(spec) -> str:
     return "\n".join(out)
 
 
+def _state_arrays(spec) -> str:
+    """The field-by-field state block (layout.state_layout) as C: a struct of one pointer
+    per variable, and the load/store of one neuron's variables to a local sf_state_t."""
+    fields = [(x.name, KINDS[x.kind][0]) for x in spec.state] or [(UNUSED, "int32_t")]
+    members = "".join(f"    {t} *{f};\n" for f, t in fields)
+    starts = "".join(f"    a.{f} = ({t} *)(base + offsetof(sf_state_t, {f}) * (size_t)n);\n"
+                     for f, t in fields)
+    loads = "".join(f"    s->{f} = a->{f}[i];\n" for f, _ in fields)
+    stores = "".join(f"    a->{f}[i] = s->{f};\n" for f, _ in fields)
+    return f"""
+/* The state block of a population holds each variable as an array of n: variable f of
+ * neuron i is element i of the array that starts offsetof(sf_state_t, f) * n bytes into
+ * the block. The neuron loop moves one neuron's variables to a local sf_state_t for
+ * sf_step and back, so every variable is a stream of consecutive elements. */
+typedef struct sf_state_arrays {{
+{members}}} sf_state_arrays;
+
+static inline sf_state_arrays sf_state_arrays_of(void *block, uint32_t n) {{
+    char *const base = (char *)block;
+    sf_state_arrays a;
+{starts}    return a;
+}}
+
+static inline void sf_state_load(const sf_state_arrays *a, uint32_t i, sf_state_t *s) {{
+{loads}}}
+
+static inline void sf_state_store(const sf_state_arrays *a, uint32_t i, const sf_state_t *s) {{
+{stores}}}
+
+/* No dependence between the iterations of the neuron loop: each reads and writes only
+ * its own neuron's variables and input. */
+#if defined(__clang__)
+#define SF_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define SF_IVDEP _Pragma("GCC ivdep")
+#else
+#define SF_IVDEP
+#endif
+"""
+
+
 def generate_wrapper(spec: NeuronModelSpec) -> str:
     """C source for one model: structs + kernel + loop + exports."""
     receptors = "\n".join(f"#define SF_RECEPTOR_{r.upper()} {i}"
                           for i, r in enumerate(spec.receptors))
-    return _common(spec, "model", len(spec.receptors), receptors) + _quantizers(spec) + f"""
+    return _common(spec, "model", len(spec.receptors), receptors) + _quantizers(spec) + _state_arrays(spec) + f"""
 SF_EXPORT void sf_model_prepare(const void *params, void *derived, uint32_t n_sets,
                                 const sf_context *ctx) {{
     sf_params_t *P = (sf_params_t *)params;
@@ -119,10 +161,13 @@ SF_EXPORT void sf_model_prepare(const void *params, void *derived, uint32_t n_se
 SF_EXPORT void sf_model_start(sf_population_view *pv, const sf_context *ctx) {{
     const sf_params_t *P = (const sf_params_t *)pv->params;
     const sf_derived_t *D = (const sf_derived_t *)pv->derived;
-    sf_state_t *S = (sf_state_t *)pv->state;
+    const sf_state_arrays A = sf_state_arrays_of(pv->state, pv->n);
     for (uint32_t i = 0; i < pv->n; i++) {{
         const uint32_t k = pv->param_index ? pv->param_index[i] : 0;
-        sf_start(&P[k], &D[k], &S[i], ctx, i);
+        sf_state_t s;
+        sf_state_load(&A, i, &s);
+        sf_start(&P[k], &D[k], &s, ctx, i);
+        sf_state_store(&A, i, &s);
     }}
 }}
 
@@ -131,46 +176,70 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
                                uint32_t *n_spikes) {{
     const sf_params_t *P = (const sf_params_t *)pv->params;
     const sf_derived_t *D = (const sf_derived_t *)pv->derived;
-    sf_state_t *S = (sf_state_t *)pv->state;
+    const sf_state_arrays A = sf_state_arrays_of(pv->state, pv->n);
     const uint32_t *pidx = pv->param_index;
     const uint32_t n = pv->n;
     sf_real *in = pv->input;
-    uint32_t fired = *n_spikes;
     const sf_real *i_inj = pv->i_inj;
+    /* Pass 1 updates every neuron and notes its spike count in flag[i - begin] (the part
+     * of counts[] that the list of pass 2 can fill, used as scratch): a loop with no
+     * branch out of its body and one stream per variable, which the compiler vectorises
+     * when sf_step allows it (no call, no inner loop). */
+    uint32_t *const flag = counts + *n_spikes;
 #ifdef SF_EMULATE_S1615
 #define SF_Q_INPUT(x) do {{ for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) (x).syn[r] = sf_s1615((x).syn[r]); (x).i_inj = sf_s1615((x).i_inj); }} while (0)
 #else
 #define SF_Q_INPUT(x) do {{ }} while (0)
 #endif
-    /* The loop body, for one parameter set (pp, dd) per neuron. */
-#define SF_NEURON_LOOP(PP, DD)                                                  \
+    /* The loop body, for one parameter set (PP, DD) per neuron and injected current IINJ. */
+#define SF_NEURON_LOOP(PP, DD, IINJ)                                            \
+    SF_IVDEP                                                                    \
     for (uint32_t i = begin; i < end; i++) {{                                   \
         sf_input x;                                                             \
         for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) {{                        \
             x.syn[r] = in[(size_t)r * n + i];                                   \
             in[(size_t)r * n + i] = 0;                                          \
         }}                                                                      \
-        x.i_inj = i_inj ? i_inj[i] : SF_REAL(0);                                \
+        x.i_inj = IINJ;                                                         \
         SF_Q_INPUT(x);                                                          \
-        const uint32_t c = sf_step(PP, DD, &S[i], &x, ctx);                     \
-        sf_q_state(&S[i]);                                                      \
-        if (c) {{                                                               \
-            spikes[fired] = i;                                                  \
-            counts[fired] = c;                                                  \
-            fired++;                                                            \
-        }}                                                                      \
+        sf_state_t s;                                                           \
+        sf_state_load(&A, i, &s);                                               \
+        flag[i - begin] = sf_step(PP, DD, &s, &x, ctx);                         \
+        sf_q_state(&s);                                                         \
+        sf_state_store(&A, i, &s);                                              \
     }}
     if (!pidx) {{
         /* one parameter set for all: local copies, which the state and input stores
          * cannot alias, so they stay in registers (no reload after every store) */
         const sf_params_t pl = P[0];
         const sf_derived_t dl = D[0];
-        SF_NEURON_LOOP(&pl, &dl)
+        if (i_inj) {{ SF_NEURON_LOOP(&pl, &dl, i_inj[i]) }}
+        else {{ SF_NEURON_LOOP(&pl, &dl, SF_REAL(0)) }}
+    }} else if (i_inj) {{
+        SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]], i_inj[i])
     }} else {{
-        SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]])
+        SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]], SF_REAL(0))
     }}
 #undef SF_NEURON_LOOP
 #undef SF_Q_INPUT
+    /* Pass 2 lists the neurons that fired, eight flags at a time (spikes are rare). The
+     * list is written over the flags already read: entry f <= flag index j always. */
+    uint32_t fired = *n_spikes;
+    const uint32_t m = end - begin;
+    uint32_t j = 0;
+    for (; j + 8 <= m; j += 8) {{
+        if (!(flag[j] | flag[j + 1] | flag[j + 2] | flag[j + 3] |
+              flag[j + 4] | flag[j + 5] | flag[j + 6] | flag[j + 7]))
+            continue;
+        for (uint32_t q = j; q < j + 8; q++) {{
+            const uint32_t c = flag[q];
+            if (c) {{ spikes[fired] = begin + q; counts[fired] = c; fired++; }}
+        }}
+    }}
+    for (; j < m; j++) {{
+        const uint32_t c = flag[j];
+        if (c) {{ spikes[fired] = begin + j; counts[fired] = c; fired++; }}
+    }}
     *n_spikes = fired;
 }}
 """

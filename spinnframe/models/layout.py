@@ -2,8 +2,15 @@
 
 The numpy dtypes are built with ``align=True``, which reproduces the C compiler's natural
 alignment for the field types used here, so a numpy structured array can be handed to the
-kernel as an array of C structs. The loader still checks every offset against what the
-compiled kernel reports (``sf_model_info``) and refuses a mismatch.
+kernel as an array of C structs (parameter sets, derived constants). The loader still
+checks every offset against what the compiled kernel reports (``sf_model_info``) and
+refuses a mismatch.
+
+A population's state is laid out field by field instead (``state_array``): one block of
+``n * sizeof(sf_state_t)`` bytes in which field ``f`` of neuron ``i`` is element ``i`` of a
+contiguous array that starts at ``offsetof(sf_state_t, f) * n``. The generated neuron loop
+then reads and writes each variable as a stream that the compiler can vectorise, as
+Brian2 and GeNN lay out their state.
 """
 from __future__ import annotations
 
@@ -33,6 +40,25 @@ def dtypes(spec: NeuronModelSpec) -> tuple[np.dtype, np.dtype, np.dtype]:
     return (_struct((p.name, p.kind) for p in spec.parameters),
             _struct((d.name, d.kind) for d in spec.derived),
             _struct((s.name, s.kind) for s in spec.state))
+
+
+def state_layout(state: np.dtype, n: int) -> np.dtype:
+    """The field-by-field layout of ``n`` neurons' state (see the module docstring), as a
+    structured dtype whose fields are arrays of length ``n``: ``block[name]`` is then the
+    (n,) array of one variable, a view into the block the engine updates."""
+    names = list(state.names)
+    return np.dtype({"names": names,
+                     "formats": [(state.fields[f][0], (n,)) for f in names],
+                     "offsets": [state.fields[f][1] * n for f in names],
+                     "itemsize": state.itemsize * n})
+
+
+def state_array(state: np.dtype, n: int) -> np.ndarray:
+    """A zeroed state block for ``n`` neurons in the field-by-field layout: a 0-d
+    structured array, indexed by variable name like the array of structs it replaces."""
+    if n < 1:
+        raise ValueError(f"a state block needs at least one neuron, got n={n}")
+    return np.zeros((), dtype=state_layout(state, n))
 
 
 def c_struct(type_name: str, fields) -> str:

@@ -8,8 +8,8 @@ extras (placement constraints, atoms per core, spinnaker_get_data, set_state,
 current_values, index_to_id).
 
 Storage lives on the root Population: ``_params`` (name -> full-size array),
-``_state`` (structured array in the kernel's layout; the engine updates it in place during
-a run) and ``_initial`` (name -> array, restored on reset). Views read and write through
+``_state`` (the kernel's state block, field by field: ``_state[name]`` is one variable's
+array; the engine updates it in place during a run) and ``_initial`` (name -> array, restored on reset). Views read and write through
 :func:`base_indices`.
 """
 from __future__ import annotations
@@ -822,7 +822,7 @@ class Population(_StorageMixin, common.Population):
         if spec.validate is not None:
             spec.validate(self._params)
         _, _, state_dtype = models.dtypes(spec)
-        self._state = np.zeros(n, dtype=state_dtype)
+        self._state = models.state_array(state_dtype, n)
         self._initial = {s.name: np.zeros(n) for s in spec.public_state}
         self._params_version = 0
         self._state_version = 0
