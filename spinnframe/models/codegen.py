@@ -227,11 +227,12 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
     uint32_t fired = *n_spikes;
     const uint32_t m = end - begin;
     uint32_t j = 0;
-    for (; j + 8 <= m; j += 8) {{
-        if (!(flag[j] | flag[j + 1] | flag[j + 2] | flag[j + 3] |
-              flag[j + 4] | flag[j + 5] | flag[j + 6] | flag[j + 7]))
+    for (; j + 16 <= m; j += 16) {{
+        uint64_t w[8];
+        __builtin_memcpy(w, flag + j, sizeof w);
+        if (!(w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]))
             continue;
-        for (uint32_t q = j; q < j + 8; q++) {{
+        for (uint32_t q = j; q < j + 16; q++) {{
             const uint32_t c = flag[q];
             if (c) {{ spikes[fired] = begin + q; counts[fired] = c; fired++; }}
         }}
