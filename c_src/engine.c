@@ -90,6 +90,18 @@ struct sf_engine {
     uint32_t bin_capacity;        /* its capacity argument (0: the default) */
     /* seconds per thread spent in each phase of the time loop (SF_PHASE_*) */
     double phase[SF_MAX_THREADS][SF_N_PHASES];
+    /* how the parts run (sf_engine_set_thread_mode): the mode, and for the adaptive one
+     * the way now running (1: parallel, 0: one after another), whether it is a probe, the
+     * way that ran before it (2: none yet), the time and steps of the current stretch,
+     * the latest seconds per step of each way (0: not measured yet) and the current
+     * interval between probes (s) */
+    uint32_t thread_mode;
+    uint32_t way, probing, settled_way;
+    double stretch_s;
+    uint64_t stretch_steps;
+    double step_s[2];
+    double settle_s;
+    uint64_t way_steps[2];        /* steps run each way: [0] one after another, [1] parallel */
 };
 
 static inline double now_s(void) {
@@ -118,6 +130,7 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
     e->pops = calloc(n_pops ? n_pops : 1, sizeof(sf_pop));
     e->blocks = calloc(n_blocks ? n_blocks : 1, sizeof(sf_block_desc));
     if (!e->pops || !e->blocks) { sf_engine_free(e); return NULL; }
+    sf_engine_set_thread_mode(e, SF_THREADS_ADAPTIVE);
     return e;
 }
 
@@ -798,62 +811,167 @@ static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t st
     for (uint32_t k = 0; k < e->n_pops; k++) deliver(e, &e->pops[k], slot, tid, step);
 }
 
+/* Steps [first, first + n_steps) with every part run by the calling thread, the parts in
+ * turn for each phase: the order the barriers of the parallel loop impose, and each part's
+ * own order within it, so the results are the parallel loop's. */
+static int run_serial(sf_engine *e, uint64_t first, uint64_t n_steps) {
+    int err = SF_OK;
+    const uint32_t n_parts = e->n_threads;
+    /* phase timings: a clock read costs ~20 ns, a few per step and part */
+    for (uint64_t s = 0; s < n_steps && !err; s++) {
+        const uint64_t step = first + s;
+        const uint32_t slot = (uint32_t)(step % e->n_slots);
+        double t0 = now_s();
+        for (uint32_t tid = 0; tid < n_parts; tid++) {
+            update_phase(e, step, slot, tid);
+            const double t1 = now_s();
+            e->phase[tid][SF_PHASE_UPDATE] += t1 - t0;
+            t0 = t1;
+        }
+        err = bookkeeping(e, step);
+        double t2 = now_s();
+        e->phase[0][SF_PHASE_BOOKKEEPING] += t2 - t0;
+        for (uint32_t tid = 0; tid < n_parts; tid++) {
+            deliver_phase(e, slot, tid, step);
+            const double t3 = now_s();
+            e->phase[tid][SF_PHASE_DELIVER] += t3 - t2;
+            t2 = t3;
+        }
+    }
+    return err;
+}
+
+#ifdef _OPENMP
+/* The same steps with part t run by thread t, two barriers a step. */
+static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
+    int err = SF_OK;
+#pragma omp parallel num_threads(e->n_threads)
+    {
+        const uint32_t tid = (uint32_t)omp_get_thread_num();
+        double ph[SF_N_PHASES] = {0};   /* summed here: the threads' rows share lines */
+        for (uint64_t s = 0; s < n_steps; s++) {
+            const uint64_t step = first + s;
+            const uint32_t slot = (uint32_t)(step % e->n_slots);
+            const double t0 = now_s();
+            update_phase(e, step, slot, tid);
+            const double t1 = now_s();
+#pragma omp barrier
+            const double t2 = now_s();
+            if (tid == 0) {
+                int rc = bookkeeping(e, step);
+                if (rc) err = rc;
+            }
+            const double t3 = now_s();
+            deliver_phase(e, slot, tid, step);
+            const double t4 = now_s();
+#pragma omp barrier
+            const double t5 = now_s();
+            ph[SF_PHASE_UPDATE] += t1 - t0;
+            ph[SF_PHASE_WAIT] += (t2 - t1) + (t5 - t4);
+            ph[SF_PHASE_BOOKKEEPING] += t3 - t2;
+            ph[SF_PHASE_DELIVER] += t4 - t3;
+            if (err) break;   /* every thread reads err after the same barrier */
+        }
+        for (int k = 0; k < SF_N_PHASES; k++) e->phase[tid][k] += ph[k];
+    }
+    return err;
+}
+#endif
+
+int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode) {
+    if (!e || mode > SF_THREADS_SERIAL) return SF_ERR_ARG;
+    e->thread_mode = mode;
+    e->way = 1;                   /* the adaptive mode probes the parallel way first */
+    e->probing = 1;
+    e->settled_way = 2;
+    e->stretch_s = 0.0;
+    e->stretch_steps = 0;
+    e->step_s[0] = e->step_s[1] = 0.0;
+    e->settle_s = SF_SETTLE_MIN_SECONDS;
+    return SF_OK;
+}
+
+void sf_engine_thread_mode_steps(const sf_engine *e, uint64_t *out) {
+    out[0] = e->way_steps[1];
+    out[1] = e->way_steps[0];
+}
+
+/* Steps of the next chunk of the current stretch: about the time it has left at the
+ * seconds per step seen so far (in this stretch, else the way's last measurement), at
+ * least SF_PROBE_MIN_STEPS. Stretches end on time, not on a count of steps, so a change
+ * in activity (a quiet start, then bursts) cannot stretch one out. */
+static uint64_t next_chunk(const sf_engine *e) {
+    const double target = e->probing ? SF_PROBE_SECONDS : e->settle_s;
+    const double left = target - e->stretch_s;
+    const double per = e->stretch_steps ? e->stretch_s / (double)e->stretch_steps
+                                        : e->step_s[e->way];
+    if (!(per > 0.0) || !(left > 0.0)) return SF_PROBE_MIN_STEPS;
+    const double k = left / per;
+    if (k < (double)SF_PROBE_MIN_STEPS) return SF_PROBE_MIN_STEPS;
+    return k > 1e9 ? (uint64_t)1e9 : (uint64_t)k;
+}
+
+/* The adaptive mode, at the end of a stretch: note its seconds per step, then choose the
+ * next. Each way is probed once first (parallel, then one after another); then the faster
+ * runs for settle_s, the other is probed for SF_PROBE_SECONDS, and so on. */
+static void next_stretch(sf_engine *e) {
+    const uint32_t way = e->way;
+    e->step_s[way] = e->stretch_s / (double)e->stretch_steps;
+    e->stretch_s = 0.0;
+    e->stretch_steps = 0;
+    if (e->step_s[way ^ 1] == 0.0) {          /* the other way is not measured yet */
+        e->way = way ^ 1;
+        e->probing = 1;
+        return;
+    }
+    if (e->probing) {
+        /* run the faster; lengthen the interval while the way that ran before the probe
+         * keeps winning clearly */
+        const uint32_t best = e->step_s[0] < e->step_s[1] ? 0 : 1;
+        if (best == e->settled_way && e->step_s[best ^ 1] > 1.25 * e->step_s[best]) {
+            e->settle_s *= 2.0;
+            if (e->settle_s > SF_SETTLE_MAX_SECONDS) e->settle_s = SF_SETTLE_MAX_SECONDS;
+        } else {
+            e->settle_s = SF_SETTLE_MIN_SECONDS;
+        }
+        e->way = e->settled_way = best;
+        e->probing = 0;
+    } else {                                  /* probe the other way */
+        e->way = way ^ 1;
+        e->probing = 1;
+    }
+}
+
 int sf_engine_run(sf_engine *e, uint64_t n_steps) {
     if (!e) return SF_ERR_ARG;
     const uint64_t first = e->step;
     int err = SF_OK;
     inject(e, first);
-    /* phase timings: a clock read costs ~20 ns, four per step and thread */
-    if (e->n_threads == 1) {
-        double *ph = e->phase[0];
-        for (uint64_t s = 0; s < n_steps && !err; s++) {
-            const uint64_t step = first + s;
-            const uint32_t slot = (uint32_t)(step % e->n_slots);
-            const double t0 = now_s();
-            update_phase(e, step, slot, 0);
-            const double t1 = now_s();
-            err = bookkeeping(e, step);
-            const double t2 = now_s();
-            deliver_phase(e, slot, 0, step);
-            const double t3 = now_s();
-            ph[SF_PHASE_UPDATE] += t1 - t0;
-            ph[SF_PHASE_BOOKKEEPING] += t2 - t1;
-            ph[SF_PHASE_DELIVER] += t3 - t2;
-        }
-    }
 #ifdef _OPENMP
-    else {
-#pragma omp parallel num_threads(e->n_threads)
-        {
-            const uint32_t tid = (uint32_t)omp_get_thread_num();
-            double ph[SF_N_PHASES] = {0};   /* summed here: the threads' rows share lines */
-            for (uint64_t s = 0; s < n_steps; s++) {
-                const uint64_t step = first + s;
-                const uint32_t slot = (uint32_t)(step % e->n_slots);
-                const double t0 = now_s();
-                update_phase(e, step, slot, tid);
-                const double t1 = now_s();
-#pragma omp barrier
-                const double t2 = now_s();
-                if (tid == 0) {
-                    int rc = bookkeeping(e, step);
-                    if (rc) err = rc;
-                }
-                const double t3 = now_s();
-                deliver_phase(e, slot, tid, step);
-                const double t4 = now_s();
-#pragma omp barrier
-                const double t5 = now_s();
-                ph[SF_PHASE_UPDATE] += t1 - t0;
-                ph[SF_PHASE_WAIT] += (t2 - t1) + (t5 - t4);
-                ph[SF_PHASE_BOOKKEEPING] += t3 - t2;
-                ph[SF_PHASE_DELIVER] += t4 - t3;
-                if (err) break;   /* every thread reads err after the same barrier */
-            }
-            for (int k = 0; k < SF_N_PHASES; k++) e->phase[tid][k] += ph[k];
+    if (e->n_threads > 1 && e->thread_mode == SF_THREADS_PARALLEL) {
+        err = run_parallel(e, first, n_steps);
+        e->way_steps[1] += n_steps;
+    } else if (e->n_threads > 1 && e->thread_mode == SF_THREADS_ADAPTIVE) {
+        uint64_t s = 0;
+        while (s < n_steps && !err) {
+            uint64_t chunk = next_chunk(e);
+            if (chunk > n_steps - s) chunk = n_steps - s;
+            const double t0 = now_s();
+            err = e->way ? run_parallel(e, first + s, chunk) : run_serial(e, first + s, chunk);
+            e->stretch_s += now_s() - t0;
+            e->stretch_steps += chunk;
+            e->way_steps[e->way] += chunk;
+            s += chunk;
+            const double target = e->probing ? SF_PROBE_SECONDS : e->settle_s;
+            if (e->stretch_s >= target && e->stretch_steps >= SF_PROBE_MIN_STEPS)
+                next_stretch(e);
         }
-    }
+    } else
 #endif
+    {
+        err = run_serial(e, first, n_steps);
+        e->way_steps[0] += n_steps;
+    }
     e->step = first + n_steps;
     if (!err && e->archive_error) err = SF_ERR_NOMEM;
     return err;

@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 7u
+#define SF_ENGINE_ABI_VERSION 8u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -251,6 +251,22 @@ enum { SF_PHASE_UPDATE = 0, SF_PHASE_BOOKKEEPING = 1, SF_PHASE_DELIVER = 2, SF_P
        SF_N_PHASES = 4 };
 /* Copies SF_MAX_THREADS x SF_N_PHASES doubles (row per thread) to out. */
 SF_API void sf_engine_phase_times(const sf_engine *e, double *out);
+/* How the engine's parts run. The rows, bins and neuron ranges are laid out for n_threads
+ * parts, and part t gives the same results whichever thread runs it, so the parts may run
+ * on n_threads threads (two barriers a step) or one after another on the calling thread
+ * (none), with bitwise the same results. SF_THREADS_ADAPTIVE (the default) times both
+ * ways on probes of SF_PROBE_SECONDS (at least SF_PROBE_MIN_STEPS steps), runs the faster,
+ * and probes the other again after SF_SETTLE_MIN_SECONDS of running, an interval that
+ * doubles (up to SF_SETTLE_MAX_SECONDS) while the same way keeps winning by more than
+ * 1.25x. The measurements carry over from one sf_engine_run to the next. */
+enum { SF_THREADS_ADAPTIVE = 0, SF_THREADS_PARALLEL = 1, SF_THREADS_SERIAL = 2 };
+#define SF_PROBE_SECONDS 0.004
+#define SF_PROBE_MIN_STEPS 16
+#define SF_SETTLE_MIN_SECONDS 0.1
+#define SF_SETTLE_MAX_SECONDS 3.2
+SF_API int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode);
+/* Steps run so far with the parts in parallel (out[0]) and one after another (out[1]). */
+SF_API void sf_engine_thread_mode_steps(const sf_engine *e, uint64_t *out);
 /* Neurons [begin, end) of a population of n handled by thread t of n_threads. */
 SF_API void sf_engine_thread_range(uint32_t n, uint32_t n_threads, uint32_t t, uint32_t *begin,
                                    uint32_t *end);

@@ -11,11 +11,11 @@ from spinnframe.simulator import state
 from spinnframe_host import engine as host_engine
 
 
-def _network(threads: int, bins):
+def _network(threads: int, bins, **host):
     """Static (float32, table and uniform weights; uint8 delays), Tsodyks-Markram, STDP and
     stochastic synapses, excitatory and inhibitory, onto two populations; returns the
-    populations and projections."""
-    sim.setup(timestep=0.1, threads=threads, host={"event_bins": bins})
+    populations and projections. ``host``: more options of setup(host=...)."""
+    sim.setup(timestep=0.1, threads=threads, host={"event_bins": bins, **host})
     rng = sim.NumpyRNG(seed=11)
     drive = sim.Population(60, sim.SpikeSourcePoisson(rate=80.0))
     a = sim.Population(220, sim.IF_curr_exp(i_offset=0.6, tau_refrac=2.0))
@@ -167,10 +167,12 @@ def test_auto_turns_bins_on_when_the_rings_outgrow_the_cache(monkeypatch):
 @pytest.mark.parametrize("value, match", [
     ({"event_bins": "yes"}, "must be 'auto', True or False, got 'yes'"),
     ({"event_bins": 1}, "must be 'auto', True or False, got 1"),
-    ({"bins": True}, "unknown option.*'bins'.*takes 'event_bins'"),
+    ({"bins": True}, "unknown option.*'bins'.*takes 'event_bins', 'parallel'"),
+    ({"parallel": "always"}, "'parallel'.*must be 'auto', True or False, got 'always'"),
+    ({"parallel": 2}, "must be 'auto', True or False, got 2"),
 ])
 def test_bad_host_options_are_refused_before_running(value, match):
-    sim.setup(timestep=0.1, host=value)
+    sim.setup(timestep=0.1, threads=2, host=value)
     try:
         sim.Population(2, sim.IF_curr_exp())
         with pytest.raises(ValueError, match=match):
@@ -180,13 +182,13 @@ def test_bad_host_options_are_refused_before_running(value, match):
         sim.end()
 
 
-def test_bad_environment_setting_is_refused(monkeypatch):
-    monkeypatch.setenv("SPINNFRAME_EVENT_BINS", "maybe")
-    sim.setup(timestep=0.1)
+@pytest.mark.parametrize("variable", ["SPINNFRAME_EVENT_BINS", "SPINNFRAME_PARALLEL"])
+def test_bad_environment_setting_is_refused(monkeypatch, variable):
+    monkeypatch.setenv(variable, "maybe")
+    sim.setup(timestep=0.1, threads=2)
     try:
         sim.Population(2, sim.IF_curr_exp())
-        with pytest.raises(ValueError, match="SPINNFRAME_EVENT_BINS must be auto, 1 or 0, "
-                                             "got 'maybe'"):
+        with pytest.raises(ValueError, match=f"{variable} must be auto, 1 or 0, got 'maybe'"):
             sim.run(1.0)
     finally:
         sim.end()

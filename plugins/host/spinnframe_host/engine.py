@@ -30,7 +30,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 7
+ENGINE_ABI = 8
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -53,7 +53,11 @@ EVENT_BIN_CAPACITY = 0
 #: float32 weights); tests turn it off to compare.
 CODE_DELAYS = True
 #: Options of setup(host={...}) and the values each takes.
-HOST_OPTIONS = {"event_bins": ("auto", True, False)}
+HOST_OPTIONS = {"event_bins": ("auto", True, False), "parallel": ("auto", True, False)}
+#: How the engine's parts run with threads > 1 (engine.h, sf_engine_set_thread_mode): "auto"
+#: measures both ways and runs the faster, True always on the threads, False one part after
+#: another on one thread. Results are the same every way.
+THREAD_MODES = {"auto": 0, True: 1, False: 2}
 
 u32p = C.POINTER(C.c_uint32)
 
@@ -191,6 +195,8 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_code_delays.argtypes = [C.c_uint32] + [C.c_void_p] * 4 + [C.c_uint32] + \
             [C.c_void_p] * 6
         lib.sf_engine_set_event_bins.argtypes = [C.c_void_p, C.c_uint32, C.c_uint32]
+        lib.sf_engine_set_thread_mode.argtypes = [C.c_void_p, C.c_uint32]
+        lib.sf_engine_thread_mode_steps.argtypes = [C.c_void_p, C.POINTER(C.c_uint64)]
         lib.sf_engine_event_bins.restype = C.c_uint32
         lib.sf_engine_event_bins.argtypes = [C.c_void_p]
         _engine_libs[path] = lib
@@ -623,25 +629,35 @@ class _Pop:
         self.record_mask = None
 
 
-def _event_bins_option(host: dict):
-    """The event_bins setting from setup(host={...}) or $SPINNFRAME_EVENT_BINS."""
+def _host_option(host: dict, name: str, env_name: str):
+    """An "auto"/True/False option from setup(host={...}), else from $env_name."""
     unknown = sorted(set(host) - set(HOST_OPTIONS))
     if unknown:
         raise ValueError(f"setup(host=...): unknown option(s) {', '.join(map(repr, unknown))}; "
                          f"the host backend takes {', '.join(map(repr, HOST_OPTIONS))}")
-    if "event_bins" in host:
-        value = host["event_bins"]
+    if name in host:
+        value = host[name]
         if not any(value is v or (isinstance(v, str) and value == v)
-                   for v in HOST_OPTIONS["event_bins"]):
-            raise ValueError(f"setup(host={{'event_bins': ...}}) must be 'auto', True or "
+                   for v in HOST_OPTIONS[name]):
+            raise ValueError(f"setup(host={{{name!r}: ...}}) must be 'auto', True or "
                              f"False, got {value!r}")
         return value
-    env = os.environ.get("SPINNFRAME_EVENT_BINS", "auto").strip().lower()
+    env = os.environ.get(env_name, "auto").strip().lower()
     table = {"auto": "auto", "": "auto", "1": True, "on": True, "true": True,
              "0": False, "off": False, "false": False}
     if env not in table:
-        raise ValueError(f"SPINNFRAME_EVENT_BINS must be auto, 1 or 0, got {env!r}")
+        raise ValueError(f"{env_name} must be auto, 1 or 0, got {env!r}")
     return table[env]
+
+
+def _event_bins_option(host: dict):
+    """The event_bins setting from setup(host={...}) or $SPINNFRAME_EVENT_BINS."""
+    return _host_option(host, "event_bins", "SPINNFRAME_EVENT_BINS")
+
+
+def _parallel_option(host: dict):
+    """The parallel setting from setup(host={...}) or $SPINNFRAME_PARALLEL."""
+    return _host_option(host, "parallel", "SPINNFRAME_PARALLEL")
 
 
 _LLC_BYTES = None
@@ -672,6 +688,7 @@ class HostBackend:
     def __init__(self, state):
         self.options = dict(state.options)
         self.event_bins = _event_bins_option(self.options.get("host", {}))
+        self.parallel = _parallel_option(self.options.get("host", {}))
         if state.threads > 1 and not compiler.openmp_flags():
             warnings.warn(f"setup(threads={state.threads}): the C compiler has no OpenMP "
                           f"support, so the engine runs on one thread", stacklevel=3)
@@ -709,6 +726,8 @@ class HostBackend:
             raise EngineError("could not create the engine (out of memory?)")
         self.engine = eng
         self.threads = self.lib.sf_engine_threads(eng)
+        self._check(self.lib.sf_engine_set_thread_mode(eng, THREAD_MODES[self.parallel]),
+                    "thread mode")
         self.keep = []
         self.pops = []
         for p_ir, lib in zip(net.populations, libs):
@@ -1045,13 +1064,20 @@ class HostBackend:
         updating the engine: compiling, packing synapses), ``loop`` (the C time loop),
         ``run`` (all of run()), and per engine thread the loop's phases ``update``,
         ``bookkeeping`` (spike log, sampling, current sources; thread 0), ``deliver``
-        and ``wait`` (barriers)."""
+        and ``wait`` (barriers); with several threads, ``parallel_steps`` and
+        ``serial_steps``: the steps run with the threads' parts in parallel and one after
+        another on one thread (``setup(host={"parallel": ...})``; a part's phases count
+        under its thread either way)."""
         out = dict(self.times)
         if self.engine is not None:
             raw = (C.c_double * (MAX_THREADS * len(PHASES)))()
             self.lib.sf_engine_phase_times(self.engine, raw)
             out["threads"] = [dict(zip(PHASES, raw[t * len(PHASES):(t + 1) * len(PHASES)]))
                               for t in range(self.threads)]
+            if self.threads > 1:
+                ways = (C.c_uint64 * 2)()
+                self.lib.sf_engine_thread_mode_steps(self.engine, ways)
+                out["parallel_steps"], out["serial_steps"] = int(ways[0]), int(ways[1])
         return out
 
     def profile_report(self) -> str:
@@ -1061,6 +1087,9 @@ class HostBackend:
                  f"+ loop {p['loop']:.3f} s + rest {p['run'] - p['setup'] - p['loop']:.3f} s"]
         for t, ph in enumerate(p.get("threads", [])):
             lines.append(f"  thread {t}: " + ", ".join(f"{k} {v:.3f} s" for k, v in ph.items()))
+        if "parallel_steps" in p:
+            lines.append(f"  steps with the threads in parallel {p['parallel_steps']}, "
+                         f"one after another {p['serial_steps']}")
         return "\n".join(lines)
 
     def _sample_buffers(self, requests, first: int, steps: int):

@@ -1,0 +1,78 @@
+"""How the host engine runs its threads' parts (engine.h, sf_engine_set_thread_mode).
+
+With threads > 1 the rows, bins and neuron ranges are laid out in one part per thread; the
+parts run either on their threads (parallel) or one after another on one thread (no
+barriers), and by default the engine times both and runs the faster. Every way must give
+the same results to the last bit, whatever the synapse kinds, bins, or changes of way
+between runs with spikes in flight. (Bad settings of the option: tests/test_event_bins.py.)
+"""
+from __future__ import annotations
+
+import pytest
+
+import spinnframe.pyNN as sim
+from spinnframe.simulator import state
+from test_event_bins import _network, _results, _same
+
+STEPS = 1500
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """One thread, ring buffers only."""
+    pops, prjs = _network(1, False)
+    try:
+        sim.run(STEPS * 0.1)
+        return _results(pops, prjs)
+    finally:
+        sim.end()
+
+
+@pytest.mark.parametrize("bins", [False, True])
+@pytest.mark.parametrize("parallel", [True, False, "auto"])
+@pytest.mark.parametrize("threads", [2, 3])
+def test_every_way_gives_bitwise_the_same_results(reference, threads, parallel, bins):
+    pops, prjs = _network(threads, bins, parallel=parallel)
+    try:
+        sim.run(STEPS * 0.1)
+        prof = state.backend.profile()
+        got = _results(pops, prjs)
+    finally:
+        sim.end()
+    assert len(prof["threads"]) == threads
+    assert prof["parallel_steps"] + prof["serial_steps"] == STEPS
+    if parallel is True:
+        assert prof["serial_steps"] == 0
+    elif parallel is False:
+        assert prof["parallel_steps"] == 0
+        assert all(t["wait"] == 0.0 for t in prof["threads"])     # no barrier at all
+    else:
+        assert prof["parallel_steps"] >= 16      # the adaptive mode probes parallel first
+    assert sum(len(x) for x in reference[1::2][:2]) > 100          # the network does fire
+    _same(reference, got)
+
+
+def test_changing_the_way_between_runs_keeps_spikes_in_flight(reference):
+    pops, prjs = _network(2, True)
+    try:
+        for mode in (1, 2, 0, 2, 1):
+            sim.run(STEPS * 0.1 / 5)
+            lib, eng = state.backend.lib, state.backend.engine
+            assert lib.sf_engine_set_thread_mode(eng, mode) == 0
+        assert lib.sf_engine_set_thread_mode(eng, 3) != 0        # not a mode
+        got = _results(pops, prjs)
+    finally:
+        sim.end()
+    _same(reference, got)
+
+
+def test_environment_chooses_the_way(monkeypatch):
+    monkeypatch.setenv("SPINNFRAME_PARALLEL", "0")
+    pops, prjs = _network(2, False)
+    try:
+        sim.run(20.0)
+        prof = state.backend.profile()
+        assert prof["parallel_steps"] == 0 and prof["serial_steps"] == 200
+        assert "one after another 200" in state.backend.profile_report()
+    finally:
+        sim.end()
