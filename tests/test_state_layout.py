@@ -122,3 +122,18 @@ def test_spike_sources_list_several_spikes_per_step():
         assert [len(st) for st in trains] == [len(t) for t in times]
     finally:
         sim.end()
+
+
+def test_a_state_block_numpy_cannot_describe_is_refused_clearly(monkeypatch):
+    """NumPy 1.x describes at most 2**31 - 1 bytes in one structured dtype: a population
+    larger than that gets an error that says so (simulated here by a failing np.dtype)."""
+    from spinnframe.models import layout
+    _, _, aos = dtypes(_spec())
+
+    def too_big(*args, **kwargs):
+        raise ValueError("itemsize too large")
+
+    monkeypatch.setattr(layout.np, "dtype", too_big)
+    with pytest.raises(ValueError, match=r"the state of 100000000 neurons \(\d+ bytes\) does "
+                                         r"not fit .*NumPy 2 has no such limit"):
+        state_layout(aos, 100_000_000)

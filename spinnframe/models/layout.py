@@ -47,10 +47,16 @@ def state_layout(state: np.dtype, n: int) -> np.dtype:
     structured dtype whose fields are arrays of length ``n``: ``block[name]`` is then the
     (n,) array of one variable, a view into the block the engine updates."""
     names = list(state.names)
-    return np.dtype({"names": names,
-                     "formats": [(state.fields[f][0], (n,)) for f in names],
-                     "offsets": [state.fields[f][1] * n for f in names],
-                     "itemsize": state.itemsize * n})
+    try:
+        return np.dtype({"names": names,
+                         "formats": [(state.fields[f][0], (n,)) for f in names],
+                         "offsets": [state.fields[f][1] * n for f in names],
+                         "itemsize": state.itemsize * n})
+    except (ValueError, OverflowError) as err:     # NumPy 1.x: at most 2**31 - 1 bytes
+        raise ValueError(
+            f"the state of {n} neurons ({state.itemsize * n} bytes) does not fit in one "
+            f"NumPy {np.__version__} array description ({err}); NumPy 2 has no such "
+            f"limit (pip install 'numpy>=2')") from err
 
 
 def state_array(state: np.dtype, n: int) -> np.ndarray:
