@@ -31,6 +31,18 @@
  *       Returns the number of spikes emitted in this step (0 almost always; a spike source
  *       may emit several). Spikes are time-stamped at the end of the step.
  *
+ * Optionally, for a model without receptors (a spike source) whose step is a cheap check
+ * almost always and real work rarely (drawing the next interval): the kernel defines
+ * SF_STEP_DEFERRED and
+ *
+ *   uint32_t sf_step_deferred(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+ *                             const sf_input *in, const sf_context *ctx);
+ *
+ *       and sf_step returns SF_DEFER, having changed nothing, when the step needs the work;
+ *       the neuron loop then calls sf_step_deferred for that neuron (same inputs, same
+ *       context) after the others, and takes its return value as the spike count. sf_step
+ *       is then straight-line code the compiler vectorises over the population.
+ *
  * Numeric type: kernels use sf_real for every physical quantity. On the host engine it is
  * double. On fixed-point targets (SPINNFRAME_FIXED_POINT defined, e.g. ARM968 cores) it is
  * a signed 16.15 accum, and SF_REAL(x), SF_EXP(), SF_MUL(), SF_DT(ctx) etc. map to the
@@ -140,6 +152,9 @@ typedef struct sf_context {
 #ifndef SF_MAX_RECEPTORS
 #define SF_MAX_RECEPTORS 8
 #endif
+
+/* What sf_step returns to ask for sf_step_deferred (see SF_STEP_DEFERRED above). */
+#define SF_DEFER 0xFFFFFFFFu
 
 /* Input to one neuron for one step. */
 typedef struct sf_input {

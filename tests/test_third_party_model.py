@@ -353,6 +353,91 @@ def test_library_reporting_another_interface_version(third_party):
     still_works()
 
 
+_DEFERRED = """
+#define SF_STEP_DEFERRED 1
+static inline uint32_t sf_step_deferred(const sf_params_t *p, const sf_derived_t *d,
+                                        sf_state_t *s, const sf_input *in,
+                                        const sf_context *ctx) {
+    return sf_step(p, d, s, in, ctx);
+}
+"""
+
+
+def test_deferred_step_needs_a_model_without_receptors(third_party):
+    third_party.make("DeferringNeuron", kernel=lambda c: c + _DEFERRED)
+    third_party.activate()
+    with pytest.raises(KernelBuildError, match="SF_STEP_DEFERRED is for models without "
+                                               "receptors"):
+        sim.Population(3, sim.DeferringNeuron())
+
+
+def _no_receptors(text: str) -> str:
+    return text.replace('receptors=("excitatory", "inhibitory"),', "receptors=(),")
+
+
+def _direct_step(text: str) -> str:
+    return text.replace(
+        "    s->v += in->syn[SF_RECEPTOR_EXCITATORY] + in->syn[SF_RECEPTOR_INHIBITORY];\n", "")
+
+
+def _deferring_step(text: str) -> str:
+    """The same neuron, its step split: sf_step advances v unless v would cross the
+    threshold, and then defers (changing nothing) to sf_step_deferred, the full step."""
+    text = _direct_step(text)
+    head, tail = text.split("/* Advance one neuron")
+    return head + """#define SF_STEP_DEFERRED 1
+static inline uint32_t sf_step_deferred(const sf_params_t *p, const sf_derived_t *d,
+                                        sf_state_t *s, const sf_input *in,
+                                        const sf_context *ctx) {
+    (void)ctx;
+    s->v = p->v_rest + (s->v - p->v_rest) * d->decay + (p->i_offset + in->i_inj) * d->gain;
+    if (s->v >= p->v_thresh) {
+        s->v = p->v_reset;
+        return 1;
+    }
+    return 0;
+}
+static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
+                               const sf_input *in, const sf_context *ctx) {
+    (void)ctx;
+    const sf_real v = p->v_rest + (s->v - p->v_rest) * d->decay
+                      + (p->i_offset + in->i_inj) * d->gain;
+    if (v >= p->v_thresh) return SF_DEFER;
+    s->v = v;
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_deferred_steps_give_what_the_whole_step_gives(third_party, threads):
+    """A model that defers its spiking steps (SF_STEP_DEFERRED) gives the spikes and
+    voltages of the same model stepped whole: per-neuron parameters (a parameter index),
+    injected current, populations of 37 (a tail after two blocks of sixteen flags), one
+    and two threads, two runs."""
+    third_party.make("WholeStep", declaration=_no_receptors, kernel=_direct_step)
+    third_party.make("SplitStep", declaration=_no_receptors, kernel=_deferring_step)
+    third_party.activate()
+    sim.end()
+    sim.setup(timestep=DT, threads=threads, cache_dir=str(third_party.site / "cache"))
+    rng = np.random.default_rng(4)
+    i_offset = rng.uniform(0.5, 3.0, 37)
+    pops = [sim.Population(37, cls(i_offset=i_offset, cm=0.25))
+            for cls in (sim.WholeStep, sim.SplitStep)]
+    dc = sim.DCSource(amplitude=0.4, start=20.0, stop=60.0)
+    for p in pops:
+        p.record(["v", "spikes"])
+        dc.inject_into(p[::3])
+    sim.run(50.0)
+    sim.run(50.0)
+    (whole, split) = [p.get_data().segments[0] for p in pops]
+    assert sum(len(st) for st in whole.spiketrains) > 100
+    for a, b in zip(whole.spiketrains, split.spiketrains):
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+    assert np.array_equal(whole.filter(name="v")[0].magnitude,
+                          split.filter(name="v")[0].magnitude)
+
+
 def test_missing_kernel_file(third_party):
     bad = third_party.make("NoKernel")
     bad.kernel.unlink()

@@ -14,11 +14,16 @@ import sys
 import time
 
 import spinnframe.pyNN as sim
+from pyNN.parameters import Sequence
 
 MODELS = [("IF_curr_exp", dict(i_offset=1.0)), ("IF_cond_exp", dict(i_offset=1.0)),
           ("IF_curr_alpha", dict(i_offset=1.0)), ("Izhikevich", dict(i_offset=0.01)),
           ("EIF_cond_exp_isfa_ista", dict(i_offset=1.0)), ("HH_cond_exp", dict(i_offset=0.5)),
-          ("SpikeSourcePoisson", dict(rate=10.0))]
+          ("SpikeSourcePoisson", dict(rate=10.0)),
+          ("SpikeSourcePoissonRefractory", dict(rate=10.0, tau_refrac=3.0)),
+          ("SpikeSourceGamma", dict(alpha=3.0, beta=30.0)),
+          ("SpikeSourceInhGamma", dict(a=Sequence([2.0, 4.0]), b=Sequence([0.05, 0.025]),
+                                       tbins=Sequence([0.0, 250.0])))]
 
 
 def main() -> None:

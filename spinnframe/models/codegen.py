@@ -171,6 +171,28 @@ SF_EXPORT void sf_model_start(sf_population_view *pv, const sf_context *ctx) {{
     }}
 }}
 
+#ifdef SF_STEP_DEFERRED
+_Static_assert(SF_N_RECEPTORS == 0, "SF_STEP_DEFERRED is for models without receptors: "
+               "the neuron loop has consumed the synaptic input when it defers a step");
+/* The step of neuron i that its sf_step deferred (it returned SF_DEFER, changing nothing). */
+static uint32_t sf_run_deferred(const sf_population_view *pv, const sf_state_arrays *A,
+                                uint32_t i, const sf_context *ctx) {{
+    const uint32_t k = pv->param_index ? pv->param_index[i] : 0;
+    sf_input x;
+    x.i_inj = pv->i_inj ? pv->i_inj[i] : SF_REAL(0);
+#ifdef SF_EMULATE_S1615
+    x.i_inj = sf_s1615(x.i_inj);
+#endif
+    sf_state_t s;
+    sf_state_load(A, i, &s);
+    const uint32_t c = sf_step_deferred(&((const sf_params_t *)pv->params)[k],
+                                        &((const sf_derived_t *)pv->derived)[k], &s, &x, ctx);
+    sf_q_state(&s);
+    sf_state_store(A, i, &s);
+    return c;
+}}
+#endif
+
 SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t end,
                                const sf_context *ctx, uint32_t *spikes, uint32_t *counts,
                                uint32_t *n_spikes) {{
@@ -222,8 +244,14 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
     }}
 #undef SF_NEURON_LOOP
 #undef SF_Q_INPUT
-    /* Pass 2 lists the neurons that fired, eight flags at a time (spikes are rare). The
-     * list is written over the flags already read: entry f <= flag index j always. */
+    /* Pass 2 lists the neurons that fired, sixteen flags at a time (spikes are rare), and
+     * runs sf_step_deferred where sf_step asked for it. The list is written over the flags
+     * already read: entry f <= flag index j always. */
+#ifdef SF_STEP_DEFERRED
+#define SF_COUNT_OF(FLAG, I) ((FLAG) == SF_DEFER ? sf_run_deferred(pv, &A, (I), ctx) : (FLAG))
+#else
+#define SF_COUNT_OF(FLAG, I) (FLAG)
+#endif
     uint32_t fired = *n_spikes;
     const uint32_t m = end - begin;
     uint32_t j = 0;
@@ -233,14 +261,15 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
         if (!(w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]))
             continue;
         for (uint32_t q = j; q < j + 16; q++) {{
-            const uint32_t c = flag[q];
+            const uint32_t c = SF_COUNT_OF(flag[q], begin + q);
             if (c) {{ spikes[fired] = begin + q; counts[fired] = c; fired++; }}
         }}
     }}
     for (; j < m; j++) {{
-        const uint32_t c = flag[j];
+        const uint32_t c = SF_COUNT_OF(flag[j], begin + j);
         if (c) {{ spikes[fired] = begin + j; counts[fired] = c; fired++; }}
     }}
+#undef SF_COUNT_OF
     *n_spikes = fired;
 }}
 """

@@ -51,8 +51,19 @@ static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_stat
     }
 }
 
+/* The step is a check (the next spike falls in this step?), vectorised over the sources;
+ * only the few sources that spike draw their next intervals, in sf_step_deferred. */
+#define SF_STEP_DEFERRED 1
 static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                                const sf_input *in, const sf_context *ctx) {
+    (void)d; (void)in;
+    const double t_end = ctx->t + ctx->dt;
+    const double stop = p->start + p->duration;
+    return (s->next_t <= t_end) & (s->next_t < stop) ? SF_DEFER : 0;   /* no branch */
+}
+static inline uint32_t sf_step_deferred(const sf_params_t *p, const sf_derived_t *d,
+                                        sf_state_t *s, const sf_input *in,
+                                        const sf_context *ctx) {
     (void)d; (void)in;
     const double t_end = ctx->t + ctx->dt;
     const double stop = p->start + p->duration;

@@ -134,6 +134,12 @@ static inline double ssx_gamma_residual(uint64_t *rng, double a, double t) {
     }
 }
 
+/* The host step of a renewal source is split (SF_STEP_DEFERRED in spinnframe_kernel.h):
+ * sf_step only checks whether the next spike falls in this step and the source's window
+ * (SSX_DUE, no branch, vectorised over the population), and sf_step_deferred counts the
+ * spikes with SSX_COUNT_SPIKES for the few sources where it does. */
+#define SSX_DUE() ((s->next_t <= ctx->t + ctx->dt) & (s->next_t < p->start + p->duration))
+
 /* The host step of a renewal source: counts the spikes at next_t in this step, each time
  * drawing the next one with NEXT (an expression of s->t_last, the spike just counted),
  * until one falls after the step or past start + duration. Declares `count`. */

@@ -172,8 +172,15 @@ static inline void sf_start(const sf_params_t *p, const sf_derived_t *d, sf_stat
     }
 }
 
+#define SF_STEP_DEFERRED 1
 static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_state_t *s,
                                const sf_input *in, const sf_context *ctx) {
+    (void)d; (void)in;
+    return SSX_DUE() ? SF_DEFER : 0;
+}
+static inline uint32_t sf_step_deferred(const sf_params_t *p, const sf_derived_t *d,
+                                        sf_state_t *s, const sf_input *in,
+                                        const sf_context *ctx) {
     (void)d; (void)in;
     SSX_COUNT_SPIKES(ig_next_spike(p, s, ctx, s->t_last))
     return count;
