@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+import numpy as np
+
 import spinnframe.pyNN as sim
 from pyNN.parameters import Sequence
 
@@ -23,7 +25,11 @@ MODELS = [("IF_curr_exp", dict(i_offset=1.0)), ("IF_cond_exp", dict(i_offset=1.0
           ("SpikeSourcePoissonRefractory", dict(rate=10.0, tau_refrac=3.0)),
           ("SpikeSourceGamma", dict(alpha=3.0, beta=30.0)),
           ("SpikeSourceInhGamma", dict(a=Sequence([2.0, 4.0]), b=Sequence([0.05, 0.025]),
-                                       tbins=Sequence([0.0, 250.0])))]
+                                       tbins=Sequence([0.0, 250.0]))),
+          # five spikes per source at random times (one parameter set per source)
+          ("SpikeSourceArray", dict(spike_times=[
+              sorted(np.random.default_rng(k).uniform(10.0, 510.0, 5).round(1))
+              for k in range(10000)]))]
 
 
 def main() -> None:

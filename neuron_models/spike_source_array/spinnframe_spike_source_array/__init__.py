@@ -21,7 +21,10 @@ SPIKE_SOURCE_ARRAY = NeuronModelSpec(
     parameters=[Parameter("spike_times", "ms", [], low=0.0, kind="sequence", increasing=True,
                           doc="sorted spike times")],
     state=[StateVariable("next", "", 0, recordable=False, public=False, kind="int",
-                         doc="position of the next spike in spike_times")],
+                         doc="position of the next spike in spike_times"),
+           StateVariable("next_step", "", 0, recordable=False, public=False, kind="uint64",
+                         doc="the step at whose end the next spike is emitted (its grid "
+                             "point; 2**64 - 1: none left), set by sf_start")],
     kernel=Path(__file__).with_name("spike_source_array.c"),
     pynn_base=cells.SpikeSourceArray,
     is_source=True,
