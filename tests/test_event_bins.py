@@ -13,8 +13,8 @@ from spinnframe_host import engine as host_engine
 
 def _network(threads: int, bins, **host):
     """Static (float32, table and uniform weights; uint8 delays), Tsodyks-Markram, STDP and
-    stochastic synapses, excitatory and inhibitory, onto two populations; returns the
-    populations and projections. ``host``: more options of setup(host=...)."""
+    stochastic synapses, excitatory and inhibitory, onto two populations with current
+    sources; returns the populations and projections. ``host``: more options of setup(host=...)."""
     sim.setup(timestep=0.1, threads=threads, host={"event_bins": bins, **host})
     rng = sim.NumpyRNG(seed=11)
     drive = sim.Population(60, sim.SpikeSourcePoisson(rate=80.0))
@@ -43,6 +43,9 @@ def _network(threads: int, bins, **host):
                                                                           w_max=0.02),
                            weight=0.005, delay=uni)),
     ]
+    # current sources: injected between the phases of a step (the bookkeeping)
+    sim.NoisyCurrentSource(mean=0.05, stdev=0.2, dt=0.5).inject_into(a[::4])
+    sim.DCSource(amplitude=0.2, start=30.0, stop=90.0).inject_into(b[::3])
     for p in (a, b):
         p.record(["spikes", "v"])
     return (a, b), prjs
