@@ -662,6 +662,14 @@ def _parallel_option(host: dict):
     return _host_option(host, "parallel", "SPINNFRAME_PARALLEL")
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity where the OS tells, else the count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 _LLC_BYTES = None
 
 
@@ -694,6 +702,11 @@ class HostBackend:
         if state.threads > 1 and not compiler.openmp_flags():
             warnings.warn(f"setup(threads={state.threads}): the C compiler has no OpenMP "
                           f"support, so the engine runs on one thread", stacklevel=3)
+        elif state.threads > usable_cpus():
+            warnings.warn(f"setup(threads={state.threads}) on a machine that gives this "
+                          f"process {usable_cpus()} CPU(s): the threads' parts will mostly "
+                          f"run one after another (see setup(host={{'parallel': ...}}))",
+                          stacklevel=3)
         self.cache = compiler.cache_dir(self.options.get("cache_dir"))
         self.lib = engine_library(self.cache)
         self.engine = None
