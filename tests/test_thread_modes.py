@@ -28,7 +28,6 @@ def reference():
         sim.end()
 
 
-@pytest.mark.filterwarnings("ignore:setup\\(threads=3\\) on a machine")
 @pytest.mark.parametrize("bins", [False, True])
 @pytest.mark.parametrize("parallel", [True, False, "auto"])
 @pytest.mark.parametrize("threads", [2, 3])
