@@ -687,11 +687,16 @@ static void sample(sf_engine *e, uint64_t stamp) {
         if (stamp < sd->origin || (stamp - sd->origin) % sd->interval != 0 || sd->count >= sd->capacity)
             continue;
         const sf_pop *p = &e->pops[sd->pop];
-        /* the variable's array in the field-by-field state block */
-        const double *var = (const double *)((const char *)p->d.state
-                                             + (size_t)sd->offset * p->d.n);
         double *out = sd->out + sd->count * sd->n_index;
-        for (uint32_t k = 0; k < sd->n_index; k++) out[k] = var[sd->index[k]];
+        if (p->d.state_by_field) {   /* the variable's array in the block */
+            const double *var = (const double *)((const char *)p->d.state
+                                                 + (size_t)sd->offset * p->d.n);
+            for (uint32_t k = 0; k < sd->n_index; k++) out[k] = var[sd->index[k]];
+        } else {                     /* the field of each neuron's struct */
+            const char *base = (const char *)p->d.state + sd->offset;
+            for (uint32_t k = 0; k < sd->n_index; k++)
+                out[k] = *(const double *)(base + (size_t)sd->index[k] * p->d.state_size);
+        }
         sd->count++;
     }
 }

@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 8u
+#define SF_ENGINE_ABI_VERSION 9u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -24,8 +24,9 @@ typedef struct sf_pop_desc {
     uint32_t n;
     uint32_t n_receptors;
     uint32_t state_size;           /* bytes per neuron in state (sizeof(sf_state_t)) */
-    uint32_t reserved;
-    void *state;                   /* field by field (see sf_population_view) */
+    uint32_t state_by_field;       /* 1: state field by field (see sf_population_view);
+                                    * 0: an array of n sf_state_t (state_layout="structs") */
+    void *state;
     const void *params;
     void *derived;
     const uint32_t *param_index;   /* may be NULL */
@@ -114,7 +115,8 @@ typedef struct sf_block_desc {
 typedef struct sf_sample_desc {
     uint32_t pop;
     uint32_t offset;               /* byte offset of the field in the state struct (its
-                                    * array starts offset * n bytes into the block) */
+                                    * array starts offset * n bytes into a block laid out
+                                    * field by field) */
     uint32_t n_index;
     uint32_t interval;             /* in time steps */
     uint64_t origin;               /* sample at steps origin + k * interval */

@@ -137,3 +137,49 @@ def test_a_state_block_numpy_cannot_describe_is_refused_clearly(monkeypatch):
     with pytest.raises(ValueError, match=r"the state of 100000000 neurons \(\d+ bytes\) does "
                                          r"not fit .*NumPy 2 has no such limit"):
         state_layout(aos, 100_000_000)
+
+
+# -- state_layout="structs": kernels whose step calls a solver --------------------------
+def test_solver_models_keep_one_struct_per_neuron():
+    for name in ("IF_cond_exp", "IF_cond_alpha", "EIF_cond_exp_isfa_ista", "HH_cond_exp",
+                 "GIF_cond_exp"):
+        assert getattr(sim, name).spinnframe_spec.state_layout == "structs", name
+    assert sim.IF_curr_exp.spinnframe_spec.state_layout == "arrays"
+    _, _, aos = dtypes(sim.IF_cond_exp.spinnframe_spec)
+    block = state_array(aos, 5, by_field=False)
+    assert block.shape == (5,) and block.dtype == aos
+    assert block["v"].strides == (aos.itemsize,)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_struct_layout_samples_and_spikes(threads):
+    """The engine samples a struct-layout population's variables from each neuron's struct
+    (a view's neurons too), and lists its spikes."""
+    sim.setup(timestep=DT, threads=threads)
+    try:
+        n = 23
+        p = sim.Population(n, sim.IF_cond_exp(i_offset=np.linspace(0.0, 2.0, n)))
+        p.initialize(v=np.linspace(-70.0, -55.0, n))
+        assert p._state.shape == (n,)
+        view = p[[1, 7, 8, 22]]
+        p.record(["v", "spikes"])
+        view.record("gsyn_exc")
+        sim.run(40.0)
+        v_rec = np.asarray(p.get_data("v").segments[0].analogsignals[0])
+        np.testing.assert_array_equal(v_rec[-1], p.current_values["v"])
+        g_rec = np.asarray(view.get_data("gsyn_exc").segments[0].analogsignals[0])
+        np.testing.assert_array_equal(g_rec[-1], view.current_values["gsyn_exc"])
+        trains = p.get_data("spikes").segments[0].spiketrains
+        assert sum(len(st) for st in trains[-5:]) > 0        # the strongly driven fire
+        assert all(len(st) == 0 for st in trains[:3])        # the undriven do not
+    finally:
+        sim.end()
+
+
+def test_unknown_state_layout_is_refused():
+    from spinnframe.specs import NeuronModelSpec
+    spec = sim.IF_curr_exp.spinnframe_spec
+    with pytest.raises(ValueError, match=r"state_layout must be one of \('arrays', "
+                                         r"'structs'\), got 'rows'"):
+        NeuronModelSpec(name="X", parameters=spec.parameters, state=spec.state,
+                        kernel=spec.kernel, state_layout="rows")

@@ -409,14 +409,19 @@ static inline uint32_t sf_step(const sf_params_t *p, const sf_derived_t *d, sf_s
 """
 
 
+@pytest.mark.parametrize("layout", ["arrays", "structs"])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_deferred_steps_give_what_the_whole_step_gives(third_party, threads):
+def test_deferred_steps_give_what_the_whole_step_gives(third_party, threads, layout):
     """A model that defers its spiking steps (SF_STEP_DEFERRED) gives the spikes and
     voltages of the same model stepped whole: per-neuron parameters (a parameter index),
     injected current, populations of 37 (a tail after two blocks of sixteen flags), one
-    and two threads, two runs."""
+    and two threads, two runs; with its state field by field (deferred steps run after
+    the others) or one struct per neuron (run at once)."""
+    def declare(text):
+        return _no_receptors(text).replace(
+            '    receptors=(),', f'    receptors=(),\n    state_layout="{layout}",')
     third_party.make("WholeStep", declaration=_no_receptors, kernel=_direct_step)
-    third_party.make("SplitStep", declaration=_no_receptors, kernel=_deferring_step)
+    third_party.make("SplitStep", declaration=declare, kernel=_deferring_step)
     third_party.activate()
     sim.end()
     sim.setup(timestep=DT, threads=threads, cache_dir=str(third_party.site / "cache"))
@@ -430,6 +435,7 @@ def test_deferred_steps_give_what_the_whole_step_gives(third_party, threads):
         dc.inject_into(p[::3])
     sim.run(50.0)
     sim.run(50.0)
+    assert sim.SplitStep.spinnframe_spec.state_layout == layout
     (whole, split) = [p.get_data().segments[0] for p in pops]
     assert sum(len(st) for st in whole.spiketrains) > 100
     for a, b in zip(whole.spiketrains, split.spiketrains):

@@ -101,9 +101,96 @@ def _quantizers(spec) -> str:
     return "\n".join(out)
 
 
+_STRUCT_HELPERS = """
+/* The state block of a population (declared with state_layout="structs") is an array of
+ * n sf_state_t; sf_step works on each in place. The same helpers as for the field-by-field
+ * layout, so that code written against them works with both. */
+typedef struct sf_state_arrays {
+    sf_state_t *s;
+} sf_state_arrays;
+
+static inline sf_state_arrays sf_state_arrays_of(void *block, uint32_t n) {
+    sf_state_arrays a;
+    a.s = (sf_state_t *)block;
+    (void)n;
+    return a;
+}
+
+static inline void sf_state_load(const sf_state_arrays *a, uint32_t i, sf_state_t *s) {
+    *s = a->s[i];
+}
+
+static inline void sf_state_store(const sf_state_arrays *a, uint32_t i, const sf_state_t *s) {
+    a->s[i] = *s;
+}
+"""
+
+#: The neuron loop for state_layout="structs": sf_step on each neuron's struct in place,
+#: spikes listed as they come (a kernel that defers runs its deferred step at once).
+_STRUCT_UPDATE = """
+#ifdef SF_STEP_DEFERRED
+#define SF_RUN_DEFERRED(PP, DD, SP, X) if (c == SF_DEFER) c = sf_step_deferred(PP, DD, SP, X, ctx);
+#else
+#define SF_RUN_DEFERRED(PP, DD, SP, X)
+#endif
+
+SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t end,
+                               const sf_context *ctx, uint32_t *spikes, uint32_t *counts,
+                               uint32_t *n_spikes) {
+    const sf_params_t *P = (const sf_params_t *)pv->params;
+    const sf_derived_t *D = (const sf_derived_t *)pv->derived;
+    sf_state_t *S = (sf_state_t *)pv->state;
+    const uint32_t *pidx = pv->param_index;
+    const uint32_t n = pv->n;
+    sf_real *in = pv->input;
+    uint32_t fired = *n_spikes;
+    const sf_real *i_inj = pv->i_inj;
+#ifdef SF_EMULATE_S1615
+#define SF_Q_INPUT(x) do { for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) (x).syn[r] = sf_s1615((x).syn[r]); (x).i_inj = sf_s1615((x).i_inj); } while (0)
+#else
+#define SF_Q_INPUT(x) do { } while (0)
+#endif
+    /* The loop body, for one parameter set (PP, DD) per neuron. */
+#define SF_NEURON_LOOP(PP, DD)                                                  \\
+    for (uint32_t i = begin; i < end; i++) {                                    \\
+        sf_input x;                                                             \\
+        for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) {                         \\
+            x.syn[r] = in[(size_t)r * n + i];                                   \\
+            in[(size_t)r * n + i] = 0;                                          \\
+        }                                                                       \\
+        x.i_inj = i_inj ? i_inj[i] : SF_REAL(0);                                \\
+        SF_Q_INPUT(x);                                                          \\
+        uint32_t c = sf_step(PP, DD, &S[i], &x, ctx);                           \\
+        SF_RUN_DEFERRED(PP, DD, &S[i], &x)                                      \\
+        sf_q_state(&S[i]);                                                      \\
+        if (c) {                                                                \\
+            spikes[fired] = i;                                                  \\
+            counts[fired] = c;                                                  \\
+            fired++;                                                            \\
+        }                                                                       \\
+    }
+    if (!pidx) {
+        /* one parameter set for all: local copies, which the state and input stores
+         * cannot alias, so they stay in registers (no reload after every store) */
+        const sf_params_t pl = P[0];
+        const sf_derived_t dl = D[0];
+        SF_NEURON_LOOP(&pl, &dl)
+    } else {
+        SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]])
+    }
+#undef SF_NEURON_LOOP
+#undef SF_Q_INPUT
+    *n_spikes = fired;
+}
+"""
+
+
 def _state_arrays(spec) -> str:
-    """The field-by-field state block (layout.state_layout) as C: a struct of one pointer
-    per variable, and the load/store of one neuron's variables to a local sf_state_t."""
+    """The state block as C: for the field-by-field layout (layout.state_layout) a struct
+    of one pointer per variable, and the load/store of one neuron's variables to a local
+    sf_state_t; for state_layout="structs" the same helpers over an array of structs."""
+    if spec.state_layout == "structs":
+        return _STRUCT_HELPERS
     fields = [(x.name, KINDS[x.kind][0]) for x in spec.state] or [(UNUSED, "int32_t")]
     members = "".join(f"    {t} *{f};\n" for f, t in fields)
     starts = "".join(f"    a.{f} = ({t} *)(base + offsetof(sf_state_t, {f}) * (size_t)n);\n"
@@ -146,6 +233,17 @@ def generate_wrapper(spec: NeuronModelSpec) -> str:
     """C source for one model: structs + kernel + loop + exports."""
     receptors = "\n".join(f"#define SF_RECEPTOR_{r.upper()} {i}"
                           for i, r in enumerate(spec.receptors))
+    text = _wrapper_by_field(spec, receptors)
+    if spec.state_layout == "structs":
+        text = text[:text.index(_BY_FIELD_UPDATE_START)] + _STRUCT_UPDATE
+    return text
+
+
+#: Where the field-by-field neuron loop starts in _wrapper_by_field's text.
+_BY_FIELD_UPDATE_START = "#ifdef SF_STEP_DEFERRED\n_Static_assert"
+
+
+def _wrapper_by_field(spec: NeuronModelSpec, receptors: str) -> str:
     return _common(spec, "model", len(spec.receptors), receptors) + _quantizers(spec) + _state_arrays(spec) + f"""
 SF_EXPORT void sf_model_prepare(const void *params, void *derived, uint32_t n_sets,
                                 const sf_context *ctx) {{

@@ -59,11 +59,15 @@ def state_layout(state: np.dtype, n: int) -> np.dtype:
             f"limit (pip install 'numpy>=2')") from err
 
 
-def state_array(state: np.dtype, n: int) -> np.ndarray:
-    """A zeroed state block for ``n`` neurons in the field-by-field layout: a 0-d
-    structured array, indexed by variable name like the array of structs it replaces."""
+def state_array(state: np.dtype, n: int, by_field: bool = True) -> np.ndarray:
+    """A zeroed state block for ``n`` neurons: in the field-by-field layout (a 0-d
+    structured array whose fields are arrays of n), or, with ``by_field=False`` (a model
+    declared with ``state_layout="structs"``), an array of n structs. Both are indexed by
+    variable name the same way: ``block[name]`` is the (n,) array of one variable."""
     if n < 1:
         raise ValueError(f"a state block needs at least one neuron, got n={n}")
+    if not by_field:
+        return np.zeros(n, dtype=state)
     return np.zeros((), dtype=state_layout(state, n))
 
 

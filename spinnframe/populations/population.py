@@ -822,7 +822,7 @@ class Population(_StorageMixin, common.Population):
         if spec.validate is not None:
             spec.validate(self._params)
         _, _, state_dtype = models.dtypes(spec)
-        self._state = models.state_array(state_dtype, n)
+        self._state = models.state_array(state_dtype, n, spec.state_layout == "arrays")
         self._initial = {s.name: np.zeros(n) for s in spec.public_state}
         self._params_version = 0
         self._state_version = 0

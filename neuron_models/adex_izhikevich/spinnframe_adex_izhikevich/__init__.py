@@ -103,6 +103,7 @@ EIF_COND_EXP_ISFA_ISTA = NeuronModelSpec(
     derived=_ADEX_DERIVED,
     receptors=("excitatory", "inhibitory"),
     kernel=HERE / "eif_cond_exp_isfa_ista.c",
+    state_layout="structs",   # its step calls the ODE solver: not vectorised
     pynn_base=cells.EIF_cond_exp_isfa_ista,
     conductance_based=True,
     description=(cells.EIF_cond_exp_isfa_ista.__doc__ or "").rstrip()
@@ -122,6 +123,7 @@ EIF_COND_ALPHA_ISFA_ISTA = NeuronModelSpec(
     ],
     receptors=("excitatory", "inhibitory"),
     kernel=HERE / "eif_cond_alpha_isfa_ista.c",
+    state_layout="structs",   # its step calls the ODE solver: not vectorised
     pynn_base=cells.EIF_cond_alpha_isfa_ista,
     conductance_based=True,
     description=(cells.EIF_cond_alpha_isfa_ista.__doc__ or "").rstrip()

@@ -106,6 +106,7 @@ HH_COND_EXP = NeuronModelSpec(
     ],
     receptors=("excitatory", "inhibitory"),
     kernel=HERE / "hh_cond_exp.c",
+    state_layout="structs",   # its step calls the ODE solver: not vectorised
     pynn_base=cells.HH_cond_exp,
     conductance_based=True,
     description=HH_DOC,
@@ -256,6 +257,7 @@ GIF_COND_EXP = NeuronModelSpec(
     ],
     receptors=("excitatory", "inhibitory"),
     kernel=HERE / "gif_cond_exp.c",
+    state_layout="structs",   # its step calls the ODE solver: not vectorised
     pynn_base=cells.GIF_cond_exp,
     conductance_based=True,
     description=GIF_DOC,

@@ -30,7 +30,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 8
+ENGINE_ABI = 9
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -76,7 +76,8 @@ class PopulationView(C.Structure):
 
 class PopDesc(C.Structure):
     _fields_ = [("update", C.c_void_p), ("n", C.c_uint32), ("n_receptors", C.c_uint32),
-                ("state_size", C.c_uint32), ("reserved", C.c_uint32), ("state", C.c_void_p),
+                ("state_size", C.c_uint32), ("state_by_field", C.c_uint32),
+                ("state", C.c_void_p),
                 ("params", C.c_void_p), ("derived", C.c_void_p), ("param_index", C.c_void_p),
                 ("seq", C.c_void_p), ("record_spikes", C.c_void_p), ("i_inj", C.c_void_p),
                 ("seed", C.c_uint64)]
@@ -948,7 +949,8 @@ class HostBackend:
         pop.params_version = p_ir.params_version
         if first:
             desc = PopDesc(lib.update_ptr, p_ir.size, len(p_ir.model.receptors),
-                           lib.state_dtype.itemsize, 0, _ptr(p_ir.state), _ptr(table),
+                           lib.state_dtype.itemsize, int(p_ir.model.state_layout == "arrays"),
+                           _ptr(p_ir.state), _ptr(table),
                            _ptr(derived), _ptr(index), _ptr(seq), None, None, p_ir.seed)
             self._check(self.lib.sf_engine_set_population(self.engine, k, C.byref(desc)),
                         f"population {p_ir.label!r}")
