@@ -763,8 +763,13 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
         sf_pop *p = &e->pops[k];
         uint32_t begin, end;
         sf_engine_thread_range(p->d.n, e->n_threads, tid, &begin, &end);
-        p->seg_n[tid] = 0;
-        if (begin == end) continue;
+        /* seg_n and dirty are written only when they change: the threads' entries share
+         * cache lines (with other fields of the population), and a write that leaves a
+         * line as it was still takes it away from the other thread */
+        if (begin == end) {
+            if (p->seg_n[tid]) p->seg_n[tid] = 0;
+            continue;
+        }
         sf_context ctx;
         ctx.dt = e->dt;
         ctx.t = (double)step * e->dt;
@@ -786,12 +791,12 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
             const size_t kb = (size_t)tid * e->n_slots + slot;
             if (!p->dirty[kb]) pv.input = p->scratch;
             bin_apply(&p->bins[kb], pv.input);
-            p->dirty[kb] = 0;
+            if (p->dirty[kb]) p->dirty[kb] = 0;
         }
         pv.i_inj = p->d.i_inj;
         uint32_t n_fired = 0;
         p->d.update(&pv, begin, end, &ctx, p->spk_index + begin, p->spk_count + begin, &n_fired);
-        p->seg_n[tid] = n_fired;
+        if (p->seg_n[tid] != n_fired) p->seg_n[tid] = n_fired;
         if (p->arch) {   /* this thread's neurons only: their archives are its own */
             const double t_stamp = (double)(step + 1) * e->dt;
             for (uint32_t j = begin; j < begin + n_fired; j++)
