@@ -230,51 +230,51 @@ static inline void sf_state_store(const sf_state_arrays *a, uint32_t i, const sf
 
 
 def generate_wrapper(spec: NeuronModelSpec) -> str:
-    """C source for one model: structs + kernel + loop + exports."""
+    """C source for one model: structs + kernel + loop + exports (the loop of the model's
+    state layout)."""
     receptors = "\n".join(f"#define SF_RECEPTOR_{r.upper()} {i}"
                           for i, r in enumerate(spec.receptors))
-    text = _wrapper_by_field(spec, receptors)
-    if spec.state_layout == "structs":
-        text = text[:text.index(_BY_FIELD_UPDATE_START)] + _STRUCT_UPDATE
-    return text
+    update = _STRUCT_UPDATE if spec.state_layout == "structs" else _BY_FIELD_UPDATE
+    return (_common(spec, "model", len(spec.receptors), receptors) + _quantizers(spec)
+            + _state_arrays(spec) + _PREPARE_AND_START + update)
 
 
-#: Where the field-by-field neuron loop starts in _wrapper_by_field's text.
-_BY_FIELD_UPDATE_START = "#ifdef SF_STEP_DEFERRED\n_Static_assert"
-
-
-def _wrapper_by_field(spec: NeuronModelSpec, receptors: str) -> str:
-    return _common(spec, "model", len(spec.receptors), receptors) + _quantizers(spec) + _state_arrays(spec) + f"""
+#: sf_model_prepare and sf_model_start (through the state helpers: either layout).
+_PREPARE_AND_START = """
 SF_EXPORT void sf_model_prepare(const void *params, void *derived, uint32_t n_sets,
-                                const sf_context *ctx) {{
+                                const sf_context *ctx) {
     sf_params_t *P = (sf_params_t *)params;
     sf_derived_t *D = (sf_derived_t *)derived;
-    for (uint32_t k = 0; k < n_sets; k++) {{
+    for (uint32_t k = 0; k < n_sets; k++) {
         sf_q_params(&P[k]);
         sf_prepare(&P[k], &D[k], ctx);
         sf_q_derived(&D[k]);
-    }}
-}}
+    }
+}
 
-SF_EXPORT void sf_model_start(sf_population_view *pv, const sf_context *ctx) {{
+SF_EXPORT void sf_model_start(sf_population_view *pv, const sf_context *ctx) {
     const sf_params_t *P = (const sf_params_t *)pv->params;
     const sf_derived_t *D = (const sf_derived_t *)pv->derived;
     const sf_state_arrays A = sf_state_arrays_of(pv->state, pv->n);
-    for (uint32_t i = 0; i < pv->n; i++) {{
+    for (uint32_t i = 0; i < pv->n; i++) {
         const uint32_t k = pv->param_index ? pv->param_index[i] : 0;
         sf_state_t s;
         sf_state_load(&A, i, &s);
         sf_start(&P[k], &D[k], &s, ctx, i);
         sf_state_store(&A, i, &s);
-    }}
-}}
+    }
+}
+"""
 
+#: The neuron loop for the field-by-field layout: a vectorisable first pass, then the list
+#: of spikes (and the deferred steps).
+_BY_FIELD_UPDATE = """
 #ifdef SF_STEP_DEFERRED
 _Static_assert(SF_N_RECEPTORS == 0, "SF_STEP_DEFERRED is for models without receptors: "
                "the neuron loop has consumed the synaptic input when it defers a step");
 /* The step of neuron i that its sf_step deferred (it returned SF_DEFER, changing nothing). */
 static uint32_t sf_run_deferred(const sf_population_view *pv, const sf_state_arrays *A,
-                                uint32_t i, const sf_context *ctx) {{
+                                uint32_t i, const sf_context *ctx) {
     const uint32_t k = pv->param_index ? pv->param_index[i] : 0;
     sf_input x;
     x.i_inj = pv->i_inj ? pv->i_inj[i] : SF_REAL(0);
@@ -288,12 +288,12 @@ static uint32_t sf_run_deferred(const sf_population_view *pv, const sf_state_arr
     sf_q_state(&s);
     sf_state_store(A, i, &s);
     return c;
-}}
+}
 #endif
 
 SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t end,
                                const sf_context *ctx, uint32_t *spikes, uint32_t *counts,
-                               uint32_t *n_spikes) {{
+                               uint32_t *n_spikes) {
     const sf_params_t *P = (const sf_params_t *)pv->params;
     const sf_derived_t *D = (const sf_derived_t *)pv->derived;
     const sf_state_arrays A = sf_state_arrays_of(pv->state, pv->n);
@@ -307,19 +307,19 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
      * when sf_step allows it (no call, no inner loop). */
     uint32_t *const flag = counts + *n_spikes;
 #ifdef SF_EMULATE_S1615
-#define SF_Q_INPUT(x) do {{ for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) (x).syn[r] = sf_s1615((x).syn[r]); (x).i_inj = sf_s1615((x).i_inj); }} while (0)
+#define SF_Q_INPUT(x) do { for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) (x).syn[r] = sf_s1615((x).syn[r]); (x).i_inj = sf_s1615((x).i_inj); } while (0)
 #else
-#define SF_Q_INPUT(x) do {{ }} while (0)
+#define SF_Q_INPUT(x) do { } while (0)
 #endif
     /* The loop body, for one parameter set (PP, DD) per neuron and injected current IINJ. */
 #define SF_NEURON_LOOP(PP, DD, IINJ)                                            \
     SF_IVDEP                                                                    \
-    for (uint32_t i = begin; i < end; i++) {{                                   \
+    for (uint32_t i = begin; i < end; i++) {                                   \
         sf_input x;                                                             \
-        for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) {{                        \
+        for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) {                        \
             x.syn[r] = in[(size_t)r * n + i];                                   \
             in[(size_t)r * n + i] = 0;                                          \
-        }}                                                                      \
+        }                                                                      \
         x.i_inj = IINJ;                                                         \
         SF_Q_INPUT(x);                                                          \
         sf_state_t s;                                                           \
@@ -327,19 +327,19 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
         flag[i - begin] = sf_step(PP, DD, &s, &x, ctx);                         \
         sf_q_state(&s);                                                         \
         sf_state_store(&A, i, &s);                                              \
-    }}
-    if (!pidx) {{
+    }
+    if (!pidx) {
         /* one parameter set for all: local copies, which the state and input stores
          * cannot alias, so they stay in registers (no reload after every store) */
         const sf_params_t pl = P[0];
         const sf_derived_t dl = D[0];
-        if (i_inj) {{ SF_NEURON_LOOP(&pl, &dl, i_inj[i]) }}
-        else {{ SF_NEURON_LOOP(&pl, &dl, SF_REAL(0)) }}
-    }} else if (i_inj) {{
+        if (i_inj) { SF_NEURON_LOOP(&pl, &dl, i_inj[i]) }
+        else { SF_NEURON_LOOP(&pl, &dl, SF_REAL(0)) }
+    } else if (i_inj) {
         SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]], i_inj[i])
-    }} else {{
+    } else {
         SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]], SF_REAL(0))
-    }}
+    }
 #undef SF_NEURON_LOOP
 #undef SF_Q_INPUT
     /* Pass 2 lists the neurons that fired, sixteen flags at a time (spikes are rare), and
@@ -353,21 +353,21 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
     uint32_t fired = *n_spikes;
     const uint32_t m = end - begin;
     uint32_t j = 0;
-    for (; j + 16 <= m; j += 16) {{
+    for (; j + 16 <= m; j += 16) {
         uint64_t w[8];
         __builtin_memcpy(w, flag + j, sizeof w);
         if (!(w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]))
             continue;
-        for (uint32_t q = j; q < j + 16; q++) {{
+        for (uint32_t q = j; q < j + 16; q++) {
             const uint32_t c = SF_COUNT_OF(flag[q], begin + q);
-            if (c) {{ spikes[fired] = begin + q; counts[fired] = c; fired++; }}
-        }}
-    }}
-    for (; j < m; j++) {{
+            if (c) { spikes[fired] = begin + q; counts[fired] = c; fired++; }
+        }
+    }
+    for (; j < m; j++) {
         const uint32_t c = SF_COUNT_OF(flag[j], begin + j);
-        if (c) {{ spikes[fired] = begin + j; counts[fired] = c; fired++; }}
-    }}
+        if (c) { spikes[fired] = begin + j; counts[fired] = c; fired++; }
+    }
 #undef SF_COUNT_OF
     *n_spikes = fired;
-}}
+}
 """
