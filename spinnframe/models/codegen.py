@@ -88,8 +88,9 @@ SF_EXPORT double sf_source_current(const void *params, const void *derived, void
 
 
 def _quantizers(spec) -> str:
-    """sf_q_params / sf_q_derived / sf_q_state: put every real field on the s16.15 grid
-    (numerics="fixed"); they do nothing unless SF_EMULATE_S1615 is defined."""
+    """sf_q_params / sf_q_derived / sf_q_state and SF_Q_INPUT: put every real field (and
+    a step's input) on the s16.15 grid (numerics="fixed"); they do nothing unless
+    SF_EMULATE_S1615 is defined."""
     out = []
     for fn, struct, items in (("sf_q_params", "sf_params_t", spec.parameters),
                               ("sf_q_derived", "sf_derived_t", spec.derived),
@@ -98,7 +99,17 @@ def _quantizers(spec) -> str:
                        for i in items if i.kind == "real")
         out.append(f"static inline void {fn}({struct} *x) {{\n#ifdef SF_EMULATE_S1615\n"
                    f"{body}#endif\n    (void)x;\n}}\n")
-    return "\n".join(out)
+    return "\n".join(out) + _Q_INPUT
+
+
+#: SF_Q_INPUT(x): a step's input (an sf_input) on the s16.15 grid, for numerics="fixed".
+_Q_INPUT = """
+#ifdef SF_EMULATE_S1615
+#define SF_Q_INPUT(x) do { for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) (x).syn[r] = sf_s1615((x).syn[r]); (x).i_inj = sf_s1615((x).i_inj); } while (0)
+#else
+#define SF_Q_INPUT(x) do { } while (0)
+#endif
+"""
 
 
 _STRUCT_HELPERS = """
@@ -145,11 +156,6 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
     sf_real *in = pv->input;
     uint32_t fired = *n_spikes;
     const sf_real *i_inj = pv->i_inj;
-#ifdef SF_EMULATE_S1615
-#define SF_Q_INPUT(x) do { for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) (x).syn[r] = sf_s1615((x).syn[r]); (x).i_inj = sf_s1615((x).i_inj); } while (0)
-#else
-#define SF_Q_INPUT(x) do { } while (0)
-#endif
     /* The loop body, for one parameter set (PP, DD) per neuron. */
 #define SF_NEURON_LOOP(PP, DD)                                                  \\
     for (uint32_t i = begin; i < end; i++) {                                    \\
@@ -179,7 +185,6 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
         SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]])
     }
 #undef SF_NEURON_LOOP
-#undef SF_Q_INPUT
     *n_spikes = fired;
 }
 """
@@ -278,9 +283,7 @@ static uint32_t sf_run_deferred(const sf_population_view *pv, const sf_state_arr
     const uint32_t k = pv->param_index ? pv->param_index[i] : 0;
     sf_input x;
     x.i_inj = pv->i_inj ? pv->i_inj[i] : SF_REAL(0);
-#ifdef SF_EMULATE_S1615
-    x.i_inj = sf_s1615(x.i_inj);
-#endif
+    SF_Q_INPUT(x);
     sf_state_t s;
     sf_state_load(A, i, &s);
     const uint32_t c = sf_step_deferred(&((const sf_params_t *)pv->params)[k],
@@ -306,11 +309,6 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
      * branch out of its body and one stream per variable, which the compiler vectorises
      * when sf_step allows it (no call, no inner loop). */
     uint32_t *const flag = counts + *n_spikes;
-#ifdef SF_EMULATE_S1615
-#define SF_Q_INPUT(x) do { for (uint32_t r = 0; r < SF_N_RECEPTORS; r++) (x).syn[r] = sf_s1615((x).syn[r]); (x).i_inj = sf_s1615((x).i_inj); } while (0)
-#else
-#define SF_Q_INPUT(x) do { } while (0)
-#endif
     /* The loop body, for one parameter set (PP, DD) per neuron and injected current IINJ. */
 #define SF_NEURON_LOOP(PP, DD, IINJ)                                            \
     SF_IVDEP                                                                    \
@@ -341,7 +339,6 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
         SF_NEURON_LOOP(&P[pidx[i]], &D[pidx[i]], SF_REAL(0))
     }
 #undef SF_NEURON_LOOP
-#undef SF_Q_INPUT
     /* Pass 2 lists the neurons that fired, sixteen flags at a time (spikes are rare), and
      * runs sf_step_deferred where sf_step asked for it. The list is written over the flags
      * already read: entry f <= flag index j always. */
