@@ -56,23 +56,40 @@ typedef struct sf_pop {
     uint32_t bin_max;         /* most events a bin holds before it is applied to the ring */
     uint32_t *spk_index;      /* scratch: neurons that fired this step; thread t writes from
                                  the start of its range */
-    uint32_t *spk_count;      /* scratch: how many times each fired */
-    uint32_t seg_n[SF_MAX_THREADS];   /* how many fired in each thread's range */
-    uint64_t *log_step;       /* recorded spikes: step at which the spike was stamped */
-    uint32_t *log_index;
-    uint64_t log_n, log_cap;
-    uint64_t total;
+    uint32_t *spk_count;      /* scratch: how many times each fired (how many fired in
+                                 each thread's range: sf_engine.fired) */
     uint32_t *out_blocks;     /* indices of the blocks leaving this population */
     uint32_t n_out;
     double *i_inj;            /* injected current per neuron (current sources), or NULL */
     int injected;             /* some current source targets this population now */
     sf_archive *arch;         /* spike archive per neuron (plastic targets), or NULL */
     double tau_minus_inv;
+    /* Written by the bookkeeping thread at each step with spikes, so on lines of their
+     * own: a write takes its line away from the other threads, which read the fields
+     * above at every step. */
+    uint64_t *log_step __attribute__((aligned(64)));   /* recorded spikes: step at which
+                                                           it was stamped */
+    uint32_t *log_index;
+    uint64_t log_n, log_cap;
+    uint64_t total;
 } sf_pop;
 
 static void archive_clear(sf_pop *p);
 static void bins_free(sf_engine *e, sf_pop *p, int apply);
 static int bins_alloc(sf_engine *e, sf_pop *p);
+
+/* A row to deliver: row i of block b, for a neuron that fired mult times. */
+typedef struct sf_row_task {
+    const sf_block_desc *b;
+    uint32_t i, mult;
+} sf_row_task;
+
+/* Rows per delivery batch, and how far ahead their row pointers and beginnings are
+ * fetched (deliver_rows). */
+#define SF_TASKS 1024
+#define SF_AHEAD_PTR 8
+#define SF_AHEAD_ROW 4
+#define SF_ROW_HEAD 128
 
 struct sf_engine {
     double dt;
@@ -102,7 +119,15 @@ struct sf_engine {
     double step_s[2];
     double settle_s;
     uint64_t way_steps[2];        /* steps run each way: [0] one after another, [1] parallel */
+    sf_row_task *tasks[SF_MAX_THREADS];   /* per part: a batch of rows to deliver */
+    /* how many neurons of population k fired in part t's range this step: fired[t *
+     * fired_stride + k], a row of whole cache lines per part (each part writes its own,
+     * every part reads them all) */
+    uint32_t *fired;
+    uint32_t fired_stride;
 };
+
+#define SF_FIRED(e, t, k) ((e)->fired[(size_t)(t) * (e)->fired_stride + (k)])
 
 static inline double now_s(void) {
     struct timespec ts;
@@ -127,9 +152,25 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
     (void)n_threads;
     e->n_threads = 1;
 #endif
-    e->pops = calloc(n_pops ? n_pops : 1, sizeof(sf_pop));
+    /* each population on cache lines of its own (sf_pop is a multiple of 64 bytes) */
+    void *mem = NULL;
+    if (posix_memalign(&mem, 64, (n_pops ? n_pops : 1) * sizeof(sf_pop))) mem = NULL;
+    e->pops = mem;
+    if (e->pops) memset(e->pops, 0, (n_pops ? n_pops : 1) * sizeof(sf_pop));
+    else e->n_pops = 0;
     e->blocks = calloc(n_blocks ? n_blocks : 1, sizeof(sf_block_desc));
-    if (!e->pops || !e->blocks) { sf_engine_free(e); return NULL; }
+    e->fired_stride = (n_pops + 15u) & ~15u;
+    if (!e->fired_stride) e->fired_stride = 16;
+    mem = NULL;
+    if (posix_memalign(&mem, 64, (size_t)e->n_threads * e->fired_stride * sizeof(uint32_t)))
+        mem = NULL;
+    e->fired = mem;
+    if (e->fired) memset(e->fired, 0, (size_t)e->n_threads * e->fired_stride * sizeof(uint32_t));
+    if (!e->pops || !e->blocks || !e->fired) { sf_engine_free(e); return NULL; }
+    for (uint32_t t = 0; t < e->n_threads; t++) {
+        e->tasks[t] = malloc(SF_TASKS * sizeof(sf_row_task));
+        if (!e->tasks[t]) { sf_engine_free(e); return NULL; }
+    }
     sf_engine_set_thread_mode(e, SF_THREADS_ADAPTIVE);
     return e;
 }
@@ -150,6 +191,8 @@ void sf_engine_free(sf_engine *e) {
         free(e->pops);
     }
     free(e->blocks);
+    free(e->fired);
+    for (uint32_t t = 0; t < SF_MAX_THREADS; t++) free(e->tasks[t]);
     free(e);
 }
 
@@ -355,11 +398,12 @@ void sf_engine_thread_range(uint32_t n, uint32_t n_threads, uint32_t t, uint32_t
 
 uint32_t sf_engine_threads(const sf_engine *e) { return e->n_threads; }
 
-static int log_spikes(sf_engine *e, sf_pop *p, uint64_t stamp) {
+static int log_spikes(sf_engine *e, uint32_t k, uint64_t stamp) {
+    sf_pop *p = &e->pops[k];
     for (uint32_t t = 0; t < e->n_threads; t++) {
         uint32_t begin, end;
         sf_engine_thread_range(p->d.n, e->n_threads, t, &begin, &end);
-        for (uint32_t j = begin; j < begin + p->seg_n[t]; j++) {
+        for (uint32_t j = begin; j < begin + SF_FIRED(e, t, k); j++) {
             const uint32_t i = p->spk_index[j];
             p->total += p->spk_count[j];
             if (!p->d.record_spikes || !p->d.record_spikes[i]) continue;
@@ -605,80 +649,123 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
     else if (b->weight_index) { SF_ROW_SINKS(NEXT_D, SAME, TARGET, wt[b->weight_index[s]]) } \
     else { SF_ROW_SINKS(NEXT_D, SAME, TARGET, w0) }
 
-/* The first cache lines of a row starting at synapse s0, in each of its arrays. */
-static inline void prefetch_row(const sf_block_desc *b, uint64_t s0) {
-    __builtin_prefetch(b->post16 + s0);
-    __builtin_prefetch(b->post16 + s0 + 32);
-    if (b->delay8) __builtin_prefetch(b->delay8 + s0);
-    if (b->delay16) __builtin_prefetch(b->delay16 + s0);
-    if (b->weight_index) __builtin_prefetch(b->weight_index + s0);
-    else if (b->weight && !b->weight_table) {
-        __builtin_prefetch(b->weight + s0);
-        __builtin_prefetch(b->weight + s0 + 16);
+/* The first cache lines of row [s0, s1): its first SF_ROW_HEAD synapses in each array. */
+static inline void prefetch_row(const sf_block_desc *b, uint64_t s0, uint64_t s1) {
+    const uint64_t e1 = s1 - s0 > SF_ROW_HEAD ? s0 + SF_ROW_HEAD : s1;
+    for (uint64_t s = s0; s < e1; s += 32) __builtin_prefetch(b->post16 + s);
+    if (b->delay8) for (uint64_t s = s0; s < e1; s += 64) __builtin_prefetch(b->delay8 + s);
+    if (b->delay16) for (uint64_t s = s0; s < e1; s += 32) __builtin_prefetch(b->delay16 + s);
+    if (b->weight_index) {
+        for (uint64_t s = s0; s < e1; s += 32) __builtin_prefetch(b->weight_index + s);
+    } else if (b->weight && !b->weight_table) {
+        for (uint64_t s = s0; s < e1; s += 16) __builtin_prefetch(b->weight + s);
     }
 }
 
-static void deliver(sf_engine *e, const sf_pop *p, uint32_t slot, uint32_t tid, uint64_t step) {
-    const double t_spike = (double)(step + 1) * e->dt;
+/* One row of a spike's synapses: row i of block b, for a neuron that fired mult times. */
+static void deliver_row(sf_engine *e, const sf_block_desc *b, uint32_t i, uint32_t mult_n,
+                        uint32_t slot, uint32_t tid, uint64_t step) {
     const uint32_t n_slots = e->n_slots;
-    for (uint32_t ob = 0; ob < p->n_out; ob++) {
-        const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
-        if (b->thread != tid) continue;
-        sf_pop *q = &e->pops[b->post];
-        const size_t nq = q->d.n;
-        const size_t stride = (size_t)q->d.n_receptors * nq;
-        sf_real *ring = q->ring + (size_t)b->receptor * nq + b->post_base;
-        sf_bin *bins = q->bins ? q->bins + (size_t)tid * n_slots : NULL;
-        const uint32_t cell0 = (uint32_t)((size_t)b->receptor * nq + b->post_base);
-        const uint16_t *tg = b->post16;
-        const double *wt = b->weight_table;
-        const double w0 = wt ? wt[0] : 0.0;
-        const uint32_t dc = b->delay_const;
-        for (uint32_t t = 0; t < e->n_threads; t++) {
-            uint32_t begin, end;
-            sf_engine_thread_range(p->d.n, e->n_threads, t, &begin, &end);
-            const uint32_t jend = begin + p->seg_n[t];
-            for (uint32_t j = begin; j < jend; j++) {
-                const uint32_t i = p->spk_index[j];
-                const sf_real mult = (sf_real)p->spk_count[j];
-                const uint64_t s0 = b->row_ptr[i], s1 = b->row_ptr[i + 1];
-                /* rows start at random places: fetch the next rows' beginnings now */
-                if (j + 2 < jend) __builtin_prefetch(&b->row_ptr[p->spk_index[j + 2]]);
-                if (j + 1 < jend) prefetch_row(b, b->row_ptr[p->spk_index[j + 1]]);
-                if (b->kind != SF_SYN_STATIC) {
-                    /* dynamic synapses: one update per spike (a multiple spike repeats it) */
-                    for (uint32_t c = 0; c < p->spk_count[j]; c++) {
-                        for (uint64_t s = s0; s < s1; s++) {
-                            double w;
-                            if (!dynamic_weight(e, b, q, s, t_spike, step, &w)) continue;
-                            uint32_t target_slot = slot + syn_delay(b, s);
-                            if (target_slot >= n_slots) target_slot -= n_slots;
-                            if (bins) {
-                                sf_bin *bn = bins + target_slot;
-                                if (bn->n == bn->cap) bin_make_room(q, n_slots, tid, target_slot);
-                                bn->cell[bn->n] = cell0 + tg[s];
-                                bn->w[bn->n++] = (sf_real)w;
-                            } else {
-                                ring[target_slot * stride + tg[s]] += (sf_real)w;
-                            }
-                        }
-                    }
-                } else if (b->row_delay) {          /* coded delays: steps in tg & 3 */
-                    const uint32_t rd = b->row_delay[i];
-                    SF_STATIC_ROW(d + (tg[s] & 3u), (tg[s] & 3u) == 0, tg[s] >> 2)
+    sf_pop *q = &e->pops[b->post];
+    const size_t nq = q->d.n;
+    const size_t stride = (size_t)q->d.n_receptors * nq;
+    sf_real *ring = q->ring + (size_t)b->receptor * nq + b->post_base;
+    sf_bin *bins = q->bins ? q->bins + (size_t)tid * n_slots : NULL;
+    const uint32_t cell0 = (uint32_t)((size_t)b->receptor * nq + b->post_base);
+    const uint16_t *tg = b->post16;
+    const double *wt = b->weight_table;
+    const double w0 = wt ? wt[0] : 0.0;
+    const uint32_t dc = b->delay_const;
+    const sf_real mult = (sf_real)mult_n;
+    const uint64_t s0 = b->row_ptr[i], s1 = b->row_ptr[i + 1];
+    if (b->kind != SF_SYN_STATIC) {
+        /* dynamic synapses: one update per spike (a multiple spike repeats it) */
+        const double t_spike = (double)(step + 1) * e->dt;
+        for (uint32_t c = 0; c < mult_n; c++) {
+            for (uint64_t s = s0; s < s1; s++) {
+                double w;
+                if (!dynamic_weight(e, b, q, s, t_spike, step, &w)) continue;
+                uint32_t target_slot = slot + syn_delay(b, s);
+                if (target_slot >= n_slots) target_slot -= n_slots;
+                if (bins) {
+                    sf_bin *bn = bins + target_slot;
+                    if (bn->n == bn->cap) bin_make_room(q, n_slots, tid, target_slot);
+                    bn->cell[bn->n] = cell0 + tg[s];
+                    bn->w[bn->n++] = (sf_real)w;
                 } else {
-                    const uint32_t rd = 0;
-                    if (b->delay8) {
-                        SF_STATIC_ROW(b->delay8[s], b->delay8[s] == d, tg[s])
-                    } else if (b->delay16) {
-                        SF_STATIC_ROW(b->delay16[s], b->delay16[s] == d, tg[s])
-                    } else {
-                        SF_STATIC_ROW(dc, 1, tg[s])
+                    ring[target_slot * stride + tg[s]] += (sf_real)w;
+                }
+            }
+        }
+    } else if (b->row_delay) {          /* coded delays: steps in tg & 3 */
+        const uint32_t rd = b->row_delay[i];
+        SF_STATIC_ROW(d + (tg[s] & 3u), (tg[s] & 3u) == 0, tg[s] >> 2)
+    } else {
+        const uint32_t rd = 0;
+        if (b->delay8) {
+            SF_STATIC_ROW(b->delay8[s], b->delay8[s] == d, tg[s])
+        } else if (b->delay16) {
+            SF_STATIC_ROW(b->delay16[s], b->delay16[s] == d, tg[s])
+        } else {
+            SF_STATIC_ROW(dc, 1, tg[s])
+        }
+    }
+}
+
+/* The rows of a batch of the step's spikes, in order, fetching ahead: the row pointers
+ * SF_AHEAD_PTR rows ahead, the beginning of each row (SF_ROW_HEAD synapses of each of
+ * its arrays) SF_AHEAD_ROW rows ahead. A row starts at a random place in memory, and at
+ * low rates most rows are the only one of their block in a step, so fetching only within
+ * a block (the next spike's row) would leave them to wait for memory. */
+static void deliver_rows(sf_engine *e, const sf_row_task *task, uint32_t n, uint32_t slot,
+                         uint32_t tid, uint64_t step) {
+    for (uint32_t r = 0; r < n && r < SF_AHEAD_PTR; r++)
+        __builtin_prefetch(&task[r].b->row_ptr[task[r].i]);
+    for (uint32_t r = 0; r < n && r < SF_AHEAD_ROW; r++)
+        prefetch_row(task[r].b, task[r].b->row_ptr[task[r].i], task[r].b->row_ptr[task[r].i + 1]);
+    for (uint32_t r = 0; r < n; r++) {
+        if (r + SF_AHEAD_PTR < n)
+            __builtin_prefetch(&task[r + SF_AHEAD_PTR].b->row_ptr[task[r + SF_AHEAD_PTR].i]);
+        if (r + SF_AHEAD_ROW < n) {
+            const sf_row_task *a = &task[r + SF_AHEAD_ROW];
+            prefetch_row(a->b, a->b->row_ptr[a->i], a->b->row_ptr[a->i + 1]);
+        }
+        deliver_row(e, task[r].b, task[r].i, task[r].mult, slot, tid, step);
+    }
+}
+
+/* Phase 2 of a step for part tid: the spikes of every population through the blocks this
+ * part delivers, in the order population, block, spike, synapse (each ring entry sums its
+ * inputs in that order whatever the thread count), queued in batches so that the rows can
+ * be fetched ahead across blocks and populations. */
+static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t step) {
+    sf_row_task *task = e->tasks[tid];
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        const sf_pop *p = &e->pops[k];
+        uint32_t fired = 0;
+        for (uint32_t t = 0; t < e->n_threads; t++) fired += SF_FIRED(e, t, k);
+        if (!fired) continue;
+        for (uint32_t ob = 0; ob < p->n_out; ob++) {
+            const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
+            if (b->thread != tid) continue;
+            for (uint32_t t = 0; t < e->n_threads; t++) {
+                uint32_t begin, end;
+                sf_engine_thread_range(p->d.n, e->n_threads, t, &begin, &end);
+                for (uint32_t j = begin; j < begin + SF_FIRED(e, t, k); j++) {
+                    if (n == SF_TASKS) {
+                        deliver_rows(e, task, n, slot, tid, step);
+                        n = 0;
                     }
+                    task[n].b = b;
+                    task[n].i = p->spk_index[j];
+                    task[n].mult = p->spk_count[j];
+                    n++;
                 }
             }
         }
     }
+    deliver_rows(e, task, n, slot, tid, step);
 }
 
 static void sample(sf_engine *e, uint64_t stamp) {
@@ -763,11 +850,10 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
         sf_pop *p = &e->pops[k];
         uint32_t begin, end;
         sf_engine_thread_range(p->d.n, e->n_threads, tid, &begin, &end);
-        /* seg_n and dirty are written only when they change: the threads' entries share
-         * cache lines (with other fields of the population), and a write that leaves a
-         * line as it was still takes it away from the other thread */
+        /* dirty is written only when it changes: the threads' entries share cache lines,
+         * and a write that leaves a line as it was still takes it away from the others */
         if (begin == end) {
-            if (p->seg_n[tid]) p->seg_n[tid] = 0;
+            SF_FIRED(e, tid, k) = 0;
             continue;
         }
         sf_context ctx;
@@ -796,7 +882,7 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
         pv.i_inj = p->d.i_inj;
         uint32_t n_fired = 0;
         p->d.update(&pv, begin, end, &ctx, p->spk_index + begin, p->spk_count + begin, &n_fired);
-        if (p->seg_n[tid] != n_fired) p->seg_n[tid] = n_fired;
+        SF_FIRED(e, tid, k) = n_fired;
         if (p->arch) {   /* this thread's neurons only: their archives are its own */
             const double t_stamp = (double)(step + 1) * e->dt;
             for (uint32_t j = begin; j < begin + n_fired; j++)
@@ -809,16 +895,12 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
 /* Between the phases, one thread does the bookkeeping that needs every range. */
 static int bookkeeping(sf_engine *e, uint64_t step) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
-        int rc = log_spikes(e, &e->pops[k], step + 1);
+        int rc = log_spikes(e, k, step + 1);
         if (rc) return rc;
     }
     sample(e, step + 1);
     inject(e, step + 1);   /* input of the next step: its updates start after a barrier */
     return SF_OK;
-}
-
-static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t step) {
-    for (uint32_t k = 0; k < e->n_pops; k++) deliver(e, &e->pops[k], slot, tid, step);
 }
 
 /* Steps [first, first + n_steps) with every part run by the calling thread, the parts in
@@ -855,11 +937,20 @@ static int run_serial(sf_engine *e, uint64_t first, uint64_t n_steps) {
 /* The same steps with part t run by thread t, two barriers a step. */
 static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
     int err = SF_OK;
+    const uint32_t n_threads = e->n_threads;
+    int short_team = 0;
 #pragma omp parallel num_threads(e->n_threads)
     {
         const uint32_t tid = (uint32_t)omp_get_thread_num();
+        /* a team with fewer threads (OMP_THREAD_LIMIT, nested regions) would leave parts
+         * out and never pass the barrier: the parts then run one after another */
+        uint64_t steps = n_steps;
+        if ((uint32_t)omp_get_num_threads() != n_threads) {
+            if (tid == 0) short_team = 1;
+            steps = 0;
+        }
         double ph[SF_N_PHASES] = {0};   /* summed here: the threads' rows share lines */
-        for (uint64_t s = 0; s < n_steps; s++) {
+        for (uint64_t s = 0; s < steps; s++) {
             const uint64_t step = first + s;
             const uint32_t slot = (uint32_t)(step % e->n_slots);
             const double t0 = now_s();
@@ -884,6 +975,7 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
         }
         for (int k = 0; k < SF_N_PHASES; k++) e->phase[tid][k] += ph[k];
     }
+    if (short_team) return run_serial(e, first, n_steps);
     return err;
 }
 #endif

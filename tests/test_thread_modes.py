@@ -92,3 +92,38 @@ def test_more_threads_than_cpus_warns(monkeypatch):
         assert state.backend.threads == 8
     finally:
         sim.end()
+
+
+SHORT_TEAM = """
+import json, sys
+sys.path.insert(0, {tests!r})
+import spinnframe.pyNN as sim
+from test_event_bins import _network
+out = []
+for threads, parallel in ((1, "auto"), (2, True), (3, True)):
+    pops, prjs = _network(threads, False, parallel=parallel)
+    sim.run(60.0)
+    out.append([[float(t) for st in p.get_data("spikes").segments[0].spiketrains for t in st]
+                for p in pops])
+    sim.end()
+print(json.dumps(out))
+"""
+
+
+def test_a_smaller_openmp_team_still_runs_every_part(tmp_path):
+    """OMP_THREAD_LIMIT=1 gives the parallel region one thread where the engine laid out two
+    or three parts: the parts then run one after another (without that, the parts of the
+    missing threads would never be updated or delivered)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    env = dict(os.environ, OMP_THREAD_LIMIT="1", PYTHONWARNINGS="ignore")
+    script = SHORT_TEAM.format(tests=str(Path(__file__).parent))
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    one, two, three = json.loads(run.stdout.strip().splitlines()[-1])
+    assert sum(len(p) for p in one) > 50
+    assert two == one and three == one
