@@ -54,6 +54,8 @@ typedef struct sf_pop {
     sf_real *scratch;         /* n_receptors x n, all zero between steps: the input plane of
                                  a slot whose ring plane is clean */
     uint32_t bin_max;         /* most events a bin holds before it is applied to the ring */
+    uint32_t *part;           /* n_threads + 1 bounds: part t is neurons [part[t],
+                                 part[t + 1]) (sf_pop_desc.parts) */
     uint32_t *spk_index;      /* scratch: neurons that fired this step; thread t writes from
                                  the start of its range */
     uint32_t *spk_count;      /* scratch: how many times each fired (how many fired in
@@ -181,7 +183,7 @@ void sf_engine_free(sf_engine *e) {
         for (uint32_t k = 0; k < e->n_pops; k++) {
             sf_pop *p = &e->pops[k];
             bins_free(e, p, 0);
-            free(p->ring); free(p->spk_index); free(p->spk_count);
+            free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part);
             free(p->log_step); free(p->log_index); free(p->out_blocks); free(p->i_inj);
             if (p->arch) {
                 for (uint32_t i = 0; i < p->d.n; i++) free(p->arch[i].h);
@@ -199,10 +201,24 @@ void sf_engine_free(sf_engine *e) {
 int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) {
     if (!e || k >= e->n_pops || !desc || !desc->update || desc->n_receptors > SF_MAX_RECEPTORS)
         return SF_ERR_ARG;
+    if (desc->parts) {             /* bounds from 0 to n, non-decreasing */
+        if (desc->parts[0] != 0 || desc->parts[e->n_threads] != desc->n) return SF_ERR_ARG;
+        for (uint32_t t = 0; t < e->n_threads; t++)
+            if (desc->parts[t] > desc->parts[t + 1]) return SF_ERR_ARG;
+    }
     sf_pop *p = &e->pops[k];
     bins_free(e, p, 0);
-    free(p->ring); free(p->spk_index); free(p->spk_count);
+    free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part);
     p->d = *desc;
+    p->d.parts = NULL;
+    p->part = malloc(((size_t)e->n_threads + 1) * sizeof(uint32_t));
+    if (!p->part) return SF_ERR_NOMEM;
+    for (uint32_t t = 0; t <= e->n_threads; t++) {
+        uint32_t b = desc->n, end;
+        if (desc->parts) b = desc->parts[t];
+        else if (t < e->n_threads) sf_engine_thread_range(desc->n, e->n_threads, t, &b, &end);
+        p->part[t] = b;
+    }
     size_t n = desc->n ? desc->n : 1;
     size_t nr = desc->n_receptors ? desc->n_receptors : 1;
     p->ring = calloc((size_t)e->n_slots * nr * n, sizeof(sf_real));
@@ -343,8 +359,10 @@ static int bins_alloc(sf_engine *e, sf_pop *p) {
     }
     memset(p->dirty, 1, nb);
     /* default: one bin may hold as many events as its thread's part of a plane has cells */
-    const uint64_t part = ((uint64_t)p->d.n + e->n_threads - 1) / e->n_threads *
-                          p->d.n_receptors;
+    uint64_t part = 0;
+    for (uint32_t t = 0; t < e->n_threads; t++)
+        if (p->part[t + 1] - p->part[t] > part) part = p->part[t + 1] - p->part[t];
+    part *= p->d.n_receptors;
     const uint64_t cap = e->bin_capacity ? e->bin_capacity : (part < 1024 ? 1024 : part);
     p->bin_max = cap > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)cap;
     return 0;
@@ -401,8 +419,7 @@ uint32_t sf_engine_threads(const sf_engine *e) { return e->n_threads; }
 static int log_spikes(sf_engine *e, uint32_t k, uint64_t stamp) {
     sf_pop *p = &e->pops[k];
     for (uint32_t t = 0; t < e->n_threads; t++) {
-        uint32_t begin, end;
-        sf_engine_thread_range(p->d.n, e->n_threads, t, &begin, &end);
+        const uint32_t begin = p->part[t];
         for (uint32_t j = begin; j < begin + SF_FIRED(e, t, k); j++) {
             const uint32_t i = p->spk_index[j];
             p->total += p->spk_count[j];
@@ -750,8 +767,7 @@ static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t st
             const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
             if (b->thread != tid) continue;
             for (uint32_t t = 0; t < e->n_threads; t++) {
-                uint32_t begin, end;
-                sf_engine_thread_range(p->d.n, e->n_threads, t, &begin, &end);
+                const uint32_t begin = p->part[t];
                 for (uint32_t j = begin; j < begin + SF_FIRED(e, t, k); j++) {
                     if (n == SF_TASKS) {
                         deliver_rows(e, task, n, slot, tid, step);
@@ -848,8 +864,7 @@ static void inject(sf_engine *e, uint64_t step) {
 static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t tid) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
-        uint32_t begin, end;
-        sf_engine_thread_range(p->d.n, e->n_threads, tid, &begin, &end);
+        const uint32_t begin = p->part[tid], end = p->part[tid + 1];
         /* dirty is written only when it changes: the threads' entries share cache lines,
          * and a write that leaves a line as it was still takes it away from the others */
         if (begin == end) {

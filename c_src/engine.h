@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 9u
+#define SF_ENGINE_ABI_VERSION 10u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -34,12 +34,15 @@ typedef struct sf_pop_desc {
     const uint8_t *record_spikes;  /* per neuron 0/1, or NULL: no spike recording */
     const double *i_inj;           /* per neuron injected current, or NULL */
     uint64_t seed;
+    const uint32_t *parts;         /* n_threads + 1 non-decreasing bounds from 0 to n: part
+                                    * t is neurons [parts[t], parts[t + 1]) (may be empty);
+                                    * NULL: sf_engine_thread_range's even split. Copied. */
 } sf_pop_desc;
 
 /* A block of synapses from one population to another, onto one receptor, as rows per
  * presynaptic neuron (CSR): row i spans [row_ptr[i], row_ptr[i+1]).
- * With several threads, the neurons of every population are split into contiguous ranges
- * (sf_engine_thread_range) and each block holds only the synapses onto one thread's range,
+ * With several threads, the neurons of every population are divided into contiguous parts
+ * (sf_pop_desc.parts) and each block holds only the synapses onto one thread's part,
  * so threads never write the same ring-buffer entries, and every target sums its inputs in
  * the same order whatever the thread count (bitwise identical results).
  * Static synapses are stored compactly (bytes per synapse: 2 for the target, 0-2 for the

@@ -84,8 +84,13 @@ def test_every_neuron_steps_with_its_own_values(threads, n):
         sim.end()
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_spike_list_is_exact_in_blocks_tails_and_thread_ranges(threads):
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_spike_list_is_exact_in_blocks_tails_and_thread_ranges(threads, monkeypatch):
+    # the population split between the threads at multiples of 8 neurons (small ones
+    # normally go whole to one thread)
+    from spinnframe_host import engine as host_engine
+    monkeypatch.setattr(host_engine, "SPLIT_MIN_NEURONS", 16)
+    monkeypatch.setattr(host_engine, "PART_GRAIN", 8)
     n = 8 * 9 + 5        # nine blocks of eight and a tail of five
     firing = sorted({0, 7, 8, 15, 16, 17, 18, 19, 20, 21, 22, 23, 38, 39, 40, 71, 72, 76}
                     | set(range(48, 56)))     # a whole block of eight as well

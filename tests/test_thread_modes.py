@@ -8,10 +8,12 @@ between runs with spikes in flight. (Bad settings of the option: tests/test_even
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import spinnframe.pyNN as sim
 from spinnframe.simulator import state
+from spinnframe_host import engine as host_engine
 from test_event_bins import _network, _results, _same
 
 STEPS = 1500
@@ -28,13 +30,21 @@ def reference():
         sim.end()
 
 
+@pytest.mark.parametrize("split", [False, True])
 @pytest.mark.parametrize("bins", [False, True])
 @pytest.mark.parametrize("parallel", [True, False, "auto"])
 @pytest.mark.parametrize("threads", [2, 3])
-def test_every_way_gives_bitwise_the_same_results(reference, threads, parallel, bins):
+def test_every_way_gives_bitwise_the_same_results(reference, threads, parallel, bins, split,
+                                                  monkeypatch):
+    """split: the populations (60, 220 and 130 neurons) are split between the threads at
+    multiples of 8 neurons instead of each going whole to one thread."""
+    if split:
+        monkeypatch.setattr(host_engine, "SPLIT_MIN_NEURONS", 50)
+        monkeypatch.setattr(host_engine, "PART_GRAIN", 8)
     pops, prjs = _network(threads, bins, parallel=parallel)
     try:
         sim.run(STEPS * 0.1)
+        assert any(0 < b[1] < b[-1] for b in state.backend.parts) == split
         prof = state.backend.profile()
         got = _results(pops, prjs)
     finally:
@@ -127,3 +137,50 @@ def test_a_smaller_openmp_team_still_runs_every_part(tmp_path):
     one, two, three = json.loads(run.stdout.strip().splitlines()[-1])
     assert sum(len(p) for p in one) > 50
     assert two == one and three == one
+
+
+@pytest.mark.parametrize("threads", [2, 3, 5])
+def test_populations_are_parted_whole_or_at_grain_multiples_with_balanced_loads(threads):
+    rng = np.random.default_rng(3)
+    cases = [(3200, 800), (16000, 4000), (1034, 292, 1096, 274, 242, 53, 720, 147),
+             (20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948), (10,), (5000,),
+             tuple(int(n) for n in rng.integers(1, 30000, size=12)),
+             tuple(int(n) for n in rng.integers(1, 3000, size=40))]
+    split_min, grain = host_engine.SPLIT_MIN_NEURONS, host_engine.PART_GRAIN
+    for sizes in cases:
+        parts = host_engine.part_bounds(sizes, threads)
+        assert host_engine.part_bounds(list(sizes), threads) == parts     # same for a list
+        loads = [0] * threads
+        for n, b in zip(sizes, parts):
+            assert len(b) == threads + 1 and b[0] == 0 and b[-1] == n
+            assert all(x <= y for x, y in zip(b, b[1:]))
+            inner = [x for x in b[1:-1] if 0 < x < n]
+            if n < split_min:
+                assert not inner                       # whole, on one thread
+            assert all(x % grain == 0 for x in inner)
+            for t in range(threads):
+                loads[t] += b[t + 1] - b[t]
+        total = sum(sizes)
+        # each thread's load is within a grain per split plus the largest whole
+        # population of an equal share
+        slack = max([n for n in sizes if n < split_min] + [0]) + threads * grain
+        if total >= threads * split_min:
+            assert max(loads) - total / threads <= slack, (sizes, loads)
+    assert host_engine.part_bounds((3200, 800), 1) == ((0, 3200), (0, 800))
+    assert host_engine.part_bounds((3200, 800), 2) == ((0, 1216, 3200), (0, 800, 800))
+
+
+def test_the_engine_refuses_parts_that_do_not_cover_the_population():
+    pops, prjs = _network(2, False)
+    try:
+        sim.run(1.0)
+        be = state.backend
+        for bad in ([0, 300, 220], [1, 100, 220], [0, 100, 219], [0, 150, 100]):
+            desc = host_engine.PopDesc(be.pops[1].lib.update_ptr, 220, 2, 8, 1, None, None,
+                                       None, None, None, None, None, 0)
+            arr = np.array(bad, np.uint32)
+            desc.parts = arr.ctypes.data
+            assert be.lib.sf_engine_set_population(be.engine, 1, host_engine.C.byref(desc)) \
+                != 0, bad
+    finally:
+        sim.end()

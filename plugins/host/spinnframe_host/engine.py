@@ -8,6 +8,7 @@ and parameter changes.
 from __future__ import annotations
 
 import ctypes as C
+import functools
 import os
 import sys
 import time
@@ -30,7 +31,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 9
+ENGINE_ABI = 10
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -80,7 +81,7 @@ class PopDesc(C.Structure):
                 ("state", C.c_void_p),
                 ("params", C.c_void_p), ("derived", C.c_void_p), ("param_index", C.c_void_p),
                 ("seq", C.c_void_p), ("record_spikes", C.c_void_p), ("i_inj", C.c_void_p),
-                ("seed", C.c_uint64)]
+                ("seed", C.c_uint64), ("parts", C.c_void_p)]
 
 
 class DynParams(C.Structure):
@@ -333,16 +334,82 @@ def engine_threads(requested: int) -> int:
     return requested if compiler.openmp_flags() else 1
 
 
-def block_bounds(n_post: int, threads: int) -> list[tuple[int, int, int]]:
-    """The blocks of a projection onto n_post neurons: (thread, first, end) for each
-    thread's range (engine.c: sf_engine_thread_range), split into pieces of at most
-    BLOCK_SPAN targets; every thread has at least one block."""
+#: Populations of at least this many neurons may be split between threads; smaller ones are
+#: each given whole to one thread. Two cores writing to the same memory page at every step
+#: slow each other down on this machine even where they never share a cache line (two
+#: threads writing the two halves of the same pages, a barrier between rounds: 7x slower
+#: than each writing pages of its own; the neuron updates of 8 populations of 490 split
+#: between two threads ran 3-6x slower in parallel than one after another), so every page
+#: a population's arrays share between threads costs at every step.
+SPLIT_MIN_NEURONS = 2048
+#: Where a population is split, its parts begin at multiples of this many neurons.
+PART_GRAIN = 64
+
+
+def part_bounds(sizes: tuple[int, ...], threads: int) -> tuple[tuple[int, ...], ...]:
+    """Which neurons of each population each engine thread updates (and delivers to):
+    for population k, part t is [bounds[k][t], bounds[k][t + 1]) (sf_pop_desc.parts).
+
+    Populations smaller than SPLIT_MIN_NEURONS go whole to one thread, largest first, each
+    to the thread with the fewest neurons so far; the larger ones then fill the threads up
+    to an equal share in thread order (each split at most where a thread's share ends, at
+    a multiple of PART_GRAIN), so a population's parts are contiguous and in thread order,
+    the threads' loads differ by little, and few populations are split at all. The bounds
+    depend only on the sizes, the thread count and the two constants."""
+    return _part_bounds(tuple(int(n) for n in sizes), threads, SPLIT_MIN_NEURONS, PART_GRAIN)
+
+
+@functools.lru_cache(maxsize=64)
+def _part_bounds(sizes: tuple[int, ...], threads: int, split_min: int,
+                 grain: int) -> tuple[tuple[int, ...], ...]:
+    out: list[tuple[int, ...] | None] = [None] * len(sizes)
+    if threads <= 1:
+        return tuple((0, n) for n in sizes)
+    load = [0] * threads
+    small = sorted((k for k, n in enumerate(sizes) if n < split_min),
+                   key=lambda k: (-sizes[k], k))
+    for k in small:
+        t = min(range(threads), key=lambda t: (load[t], t))
+        load[t] += sizes[k]
+        out[k] = (0,) * (t + 1) + (sizes[k],) * (threads - t)
+    share = (sum(sizes)) / threads
+    t = 0
+    for k, n in enumerate(sizes):
+        if out[k] is not None:
+            continue
+        bounds, at = [0], 0
+        for u in range(threads):
+            if u < t:
+                bounds.append(0)
+                continue
+            if u == threads - 1:
+                take = n - at
+            else:
+                want = max(0, int(round(share - load[u])))
+                end = min(n, at + want)
+                end = min(n, int(round(end / grain)) * grain) if end < n else n
+                take = max(0, end - at)
+            at += take
+            load[u] += take
+            bounds.append(at)
+            if at < n:
+                t = u + 1          # this thread is full: the next population starts after it
+        out[k] = tuple(bounds)
+    return tuple(out)
+
+
+def block_bounds(parts: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """The blocks of a projection onto a population whose threads' parts are ``parts``
+    (part_bounds): (thread, first, end) for each thread's non-empty part, split into pieces
+    of at most BLOCK_SPAN targets (at least one block in all)."""
     out = []
-    for t in range(threads):
-        lo, hi = (n_post * t) // threads, (n_post * (t + 1)) // threads
-        pieces = max(1, -(-(hi - lo) // BLOCK_SPAN))
+    for t in range(len(parts) - 1):
+        lo, hi = parts[t], parts[t + 1]
+        pieces = -(-(hi - lo) // BLOCK_SPAN)
         for k in range(pieces):
             out.append((t, lo + k * BLOCK_SPAN, min(hi, lo + (k + 1) * BLOCK_SPAN)))
+    if not out:
+        out.append((0, 0, 0))
     return out
 
 
@@ -550,7 +617,9 @@ def prepack_projection(parts, context: dict) -> None:
         if lib is None:
             lib = engine_library(compiler.cache_dir(context["options"].get("cache_dir")))
         n_pre, n_post = context["sizes"][part.pre], context["sizes"][part.post]
-        layout = block_bounds(n_post, threads)
+        sizes = context["sizes"]
+        layout = block_bounds(part_bounds(tuple(sizes[k] for k in range(len(sizes))),
+                                          threads)[part.post])
         packed = pack_blocks(lib, part, n_pre, layout, threads)
         index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
         part.hand_over(HeldRows(None, packed, n_pre, index, part.delay_steps_range(), layout))
@@ -730,11 +799,13 @@ class HostBackend:
             self.engine = None
         n_slots = self._slots_needed(net)
         threads = engine_threads(net.threads)
-        # engine blocks of each projection: its first block number and (thread, first, end)
+        # the threads' parts of each population, and the engine blocks of each projection:
+        # its first block number and (thread, first, end)
+        self.parts = part_bounds(tuple(p.size for p in net.populations), threads)
         self.blocks = []
         first = 0
         for prj in net.projections:
-            layout = block_bounds(net.populations[prj.post].size, threads)
+            layout = block_bounds(self.parts[prj.post])
             self.blocks.append((first, layout))
             first += len(layout)
         eng = self.lib.sf_engine_new(net.dt, n_slots, len(net.populations), first, threads)
@@ -952,6 +1023,9 @@ class HostBackend:
                            lib.state_dtype.itemsize, int(p_ir.model.state_layout == "arrays"),
                            _ptr(p_ir.state), _ptr(table),
                            _ptr(derived), _ptr(index), _ptr(seq), None, None, p_ir.seed)
+            parts = np.ascontiguousarray(self.parts[k], dtype=np.uint32)
+            self.keep.append(parts)
+            desc.parts = _ptr(parts)
             self._check(self.lib.sf_engine_set_population(self.engine, k, C.byref(desc)),
                         f"population {p_ir.label!r}")
         else:
