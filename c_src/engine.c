@@ -56,6 +56,8 @@ typedef struct sf_pop {
     uint32_t bin_max;         /* most events a bin holds before it is applied to the ring */
     uint32_t *part;           /* n_threads + 1 bounds: part t is neurons [part[t],
                                  part[t + 1]) (sf_pop_desc.parts) */
+    size_t stride;            /* sf_stride(n): elements from one state array or one ring
+                                 plane (receptor) to the next */
     uint32_t *spk_index;      /* scratch: neurons that fired this step; thread t writes from
                                  the start of its range */
     uint32_t *spk_count;      /* scratch: how many times each fired (how many fired in
@@ -77,6 +79,7 @@ typedef struct sf_pop {
 } sf_pop;
 
 static void archive_clear(sf_pop *p);
+static inline size_t plane_size(const sf_pop *p);
 static void bins_free(sf_engine *e, sf_pop *p, int apply);
 static int bins_alloc(sf_engine *e, sf_pop *p);
 
@@ -138,6 +141,17 @@ static inline double now_s(void) {
 }
 
 uint32_t sf_engine_abi_version(void) { return SF_ENGINE_ABI_VERSION; }
+
+/* Zeroed memory on pages of its own (the size rounded up to whole pages), for arrays that
+ * threads write at every step: a page shared with another array written by another thread
+ * would slow both (see SF_STRIDE_ALIGN). NULL when out of memory. */
+static void *alloc_pages(size_t bytes) {
+    const size_t size = (bytes + 4095u) & ~(size_t)4095u;
+    void *mem = NULL;
+    if (posix_memalign(&mem, 4096, size ? size : 4096)) return NULL;
+    memset(mem, 0, size ? size : 4096);
+    return mem;
+}
 
 sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t n_blocks,
                          uint32_t n_threads) {
@@ -219,11 +233,10 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
         else if (t < e->n_threads) sf_engine_thread_range(desc->n, e->n_threads, t, &b, &end);
         p->part[t] = b;
     }
-    size_t n = desc->n ? desc->n : 1;
-    size_t nr = desc->n_receptors ? desc->n_receptors : 1;
-    p->ring = calloc((size_t)e->n_slots * nr * n, sizeof(sf_real));
-    p->spk_index = malloc(n * sizeof(uint32_t));
-    p->spk_count = malloc(n * sizeof(uint32_t));
+    p->stride = (size_t)sf_stride(desc->n ? desc->n : 1);
+    p->ring = alloc_pages((size_t)e->n_slots * plane_size(p) * sizeof(sf_real));
+    p->spk_index = alloc_pages(p->stride * sizeof(uint32_t));
+    p->spk_count = alloc_pages(p->stride * sizeof(uint32_t));
     if (!p->ring || !p->spk_index || !p->spk_count) return SF_ERR_NOMEM;
     if (e->event_bins && bins_alloc(e, p)) return SF_ERR_NOMEM;
     return SF_OK;
@@ -286,9 +299,8 @@ int sf_engine_resize_slots(sf_engine *e, uint32_t n_slots) {
     for (uint32_t k = 0; k < e->n_pops; k++) bins_free(e, &e->pops[k], 1);
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
-        const size_t plane = (size_t)(p->d.n_receptors ? p->d.n_receptors : 1) *
-                             (p->d.n ? p->d.n : 1);
-        sf_real *ring = calloc((size_t)n_slots * plane, sizeof(sf_real));
+        const size_t plane = plane_size(p);
+        sf_real *ring = alloc_pages((size_t)n_slots * plane * sizeof(sf_real));
         if (!ring) return SF_ERR_NOMEM;
         /* slot of time step s is s % n_slots: move every pending slot to its new place */
         for (uint32_t j = 0; j < e->n_slots; j++) {
@@ -309,7 +321,7 @@ int sf_engine_resize_slots(sf_engine *e, uint32_t n_slots) {
 /* ---- event bins --------------------------------------------------------------------- */
 
 static inline size_t plane_size(const sf_pop *p) {
-    return (size_t)(p->d.n_receptors ? p->d.n_receptors : 1) * (p->d.n ? p->d.n : 1);
+    return (size_t)(p->d.n_receptors ? p->d.n_receptors : 1) * p->stride;
 }
 
 /* Add the events of a bin to a plane, in the order they were emitted, and empty it. */
@@ -351,7 +363,7 @@ static int bins_alloc(sf_engine *e, sf_pop *p) {
     const size_t nb = (size_t)e->n_threads * e->n_slots;
     p->bins = calloc(nb, sizeof(sf_bin));
     p->dirty = malloc(nb);
-    p->scratch = calloc(plane_size(p), sizeof(sf_real));
+    p->scratch = alloc_pages(plane_size(p) * sizeof(sf_real));
     if (!p->bins || !p->dirty || !p->scratch) {
         free(p->bins); free(p->dirty); free(p->scratch);
         p->bins = NULL; p->dirty = NULL; p->scratch = NULL;
@@ -398,8 +410,7 @@ void sf_engine_clear_ring(sf_engine *e) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
         archive_clear(p);
-        size_t n = p->d.n ? p->d.n : 1, nr = p->d.n_receptors ? p->d.n_receptors : 1;
-        if (p->ring) memset(p->ring, 0, (size_t)e->n_slots * nr * n * sizeof(sf_real));
+        if (p->ring) memset(p->ring, 0, (size_t)e->n_slots * plane_size(p) * sizeof(sf_real));
         if (p->bins) {
             const size_t nb = (size_t)e->n_threads * e->n_slots;
             for (size_t j = 0; j < nb; j++) p->bins[j].n = 0;
@@ -684,8 +695,8 @@ static void deliver_row(sf_engine *e, const sf_block_desc *b, uint32_t i, uint32
                         uint32_t slot, uint32_t tid, uint64_t step) {
     const uint32_t n_slots = e->n_slots;
     sf_pop *q = &e->pops[b->post];
-    const size_t nq = q->d.n;
-    const size_t stride = (size_t)q->d.n_receptors * nq;
+    const size_t nq = q->stride;                          /* one receptor's plane */
+    const size_t stride = (size_t)q->d.n_receptors * nq;  /* one slot's planes */
     sf_real *ring = q->ring + (size_t)b->receptor * nq + b->post_base;
     sf_bin *bins = q->bins ? q->bins + (size_t)tid * n_slots : NULL;
     const uint32_t cell0 = (uint32_t)((size_t)b->receptor * nq + b->post_base);
@@ -793,7 +804,7 @@ static void sample(sf_engine *e, uint64_t stamp) {
         double *out = sd->out + sd->count * sd->n_index;
         if (p->d.state_by_field) {   /* the variable's array in the block */
             const double *var = (const double *)((const char *)p->d.state
-                                                 + (size_t)sd->offset * p->d.n);
+                                                 + (size_t)sd->offset * p->stride);
             for (uint32_t k = 0; k < sd->n_index; k++) out[k] = var[sd->index[k]];
         } else {                     /* the field of each neuron's struct */
             const char *base = (const char *)p->d.state + sd->offset;
@@ -882,11 +893,13 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
         sf_population_view pv;
         pv.n = p->d.n;
         pv.n_receptors = p->d.n_receptors;
+        pv.stride = (uint32_t)p->stride;
+        pv.reserved = 0;
         pv.state = p->d.state;
         pv.params = p->d.params;
         pv.derived = p->d.derived;
         pv.param_index = p->d.param_index;
-        pv.input = p->ring + (size_t)slot * p->d.n_receptors * p->d.n;
+        pv.input = p->ring + (size_t)slot * p->d.n_receptors * p->stride;
         if (p->bins) {
             /* the slot's events: into the scratch plane unless the ring's holds some */
             const size_t kb = (size_t)tid * e->n_slots + slot;

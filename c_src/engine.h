@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 10u
+#define SF_ENGINE_ABI_VERSION 11u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -118,8 +118,8 @@ typedef struct sf_block_desc {
 typedef struct sf_sample_desc {
     uint32_t pop;
     uint32_t offset;               /* byte offset of the field in the state struct (its
-                                    * array starts offset * n bytes into a block laid out
-                                    * field by field) */
+                                    * array starts offset * sf_stride(n) bytes into a block
+                                    * laid out field by field) */
     uint32_t n_index;
     uint32_t interval;             /* in time steps */
     uint64_t origin;               /* sample at steps origin + k * interval */

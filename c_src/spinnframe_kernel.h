@@ -375,16 +375,32 @@ typedef struct sf_model_info {
     const sf_field_info *state;
 } sf_model_info;
 
+/* Elements from one variable's array to the next in a population's state block (laid out
+ * field by field), and from one receptor's plane of its ring buffer to the next: n, or for
+ * a population of at least SF_STRIDE_MIN neurons (which the host engine may split between
+ * threads) n rounded up to a multiple of SF_STRIDE_ALIGN, so that with the block on a page
+ * boundary every array starts on one, and so does every thread's part (parts begin at
+ * multiples of SF_STRIDE_ALIGN): threads that write to the same page slow each other
+ * down even where they never write the same cache line. */
+#define SF_STRIDE_MIN 2048u
+#define SF_STRIDE_ALIGN 1024u
+static inline uint64_t sf_stride(uint64_t n) {
+    return n < SF_STRIDE_MIN ? n : (n + SF_STRIDE_ALIGN - 1) / SF_STRIDE_ALIGN * SF_STRIDE_ALIGN;
+}
+
 /* What the engine hands the generated neuron loop for one population. */
 typedef struct sf_population_view {
     uint32_t n;                /* number of neurons */
     uint32_t n_receptors;
+    uint32_t stride;           /* sf_stride(n) */
+    uint32_t reserved;
     void *state;               /* n neurons' sf_state_t, field by field: variable f is an
-                                * array of n from offsetof(sf_state_t, f) * n bytes on */
+                                * array of n from offsetof(sf_state_t, f) * stride bytes on */
     const void *params;        /* parameter sets */
     void *derived;             /* derived constants, one per parameter set */
     const uint32_t *param_index; /* per neuron: which parameter set (NULL: all use set 0) */
-    sf_real *input;            /* ring slot for this step: n_receptors x n, cleared after use */
+    sf_real *input;            /* ring slot for this step: n_receptors planes of stride
+                                * elements (n of them used), cleared after use */
     const sf_real *i_inj;      /* injected current per neuron (NULL: none) */
 } sf_population_view;
 

@@ -55,9 +55,11 @@ def _exact_step(v, ie, ii):
     return (v_new, ie * np.exp(-h / p["tau_syn_E"]), ii * np.exp(-h / p["tau_syn_I"]))
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("n", [1, 7, 8, 45])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("n", [1, 7, 8, 45, 2500])
 def test_every_neuron_steps_with_its_own_values(threads, n):
+    """2500 neurons: a large population, its arrays 3072 elements apart (layout.stride),
+    split between the threads at a multiple of 1024."""
     sim.setup(timestep=DT, threads=threads)
     try:
         rng = np.random.default_rng(n)
@@ -188,3 +190,64 @@ def test_unknown_state_layout_is_refused():
                                          r"'structs'\), got 'rows'"):
         NeuronModelSpec(name="X", parameters=spec.parameters, state=spec.state,
                         kernel=spec.kernel, state_layout="rows")
+
+
+def test_large_populations_have_page_aligned_arrays_spaced_by_the_stride():
+    from spinnframe.models.layout import STRIDE_ALIGN, STRIDE_MIN, stride
+    _, _, st = dtypes(sim.IF_curr_exp.spinnframe_spec)
+    assert [stride(n) for n in (1, 2047, 2048, 2049, 3072, 3073)] == \
+        [1, 2047, 2048, 3072, 3072, 4096]
+    assert STRIDE_MIN == 2048 and STRIDE_ALIGN == 1024
+    for n in (45, 2500):
+        block = state_array(st, n)
+        assert block.ctypes.data % 4096 == 0 and block.dtype.itemsize == st.itemsize * stride(n)
+        for name in st.names:
+            arr = block[name]
+            assert arr.shape == (n,)
+            assert arr.ctypes.data - block.ctypes.data == st.fields[name][1] * stride(n)
+            if n >= STRIDE_MIN:
+                assert arr.ctypes.data % 4096 == 0
+
+
+@pytest.mark.parametrize("bins", [False, True])
+def test_a_large_population_gives_the_same_results_on_one_two_and_three_threads(bins):
+    """Ring planes, spike lists and sampled variables of populations whose arrays are
+    spaced by the stride (2500 and 4100 neurons), split between threads, with event bins
+    and without: bitwise the results of one thread."""
+    out = []
+    for threads in (1, 2, 3):
+        sim.setup(timestep=DT, threads=threads, host={"event_bins": bins})
+        try:
+            rng = sim.NumpyRNG(seed=5)
+            src = sim.Population(300, sim.SpikeSourcePoisson(rate=40.0))
+            a = sim.Population(2500, sim.IF_curr_exp(i_offset=0.5))
+            b = sim.Population(4100, sim.IF_curr_alpha(i_offset=0.4))
+            for post in (a, b):
+                sim.Projection(src, post, sim.FixedProbabilityConnector(0.05, rng=rng),
+                               sim.StaticSynapse(weight=0.3, delay=sim.RandomDistribution(
+                                   "uniform", (0.1, 3.0), rng=rng)))
+                sim.Projection(a, post, sim.FixedProbabilityConnector(0.01, rng=rng),
+                               sim.StaticSynapse(weight=-0.2, delay=0.7),
+                               receptor_type="inhibitory")
+            a.record(["spikes", "v"])
+            b[2040:2060].record("v")
+            b.record("spikes")
+            sim.run(60.0)
+            from spinnframe.simulator import state
+            if threads > 1:     # b is split (and a too, on three threads)
+                assert any(0 < x < 4100 for x in state.backend.parts[2][1:-1])
+            res = [np.asarray(a.get_data("v").segments[0].analogsignals[0]),
+                   np.asarray(b[2040:2060].get_data("v").segments[0].analogsignals[0])]
+            for p in (a, b):
+                res.append([np.asarray(st) for st in p.get_data("spikes").segments[0].spiketrains])
+            out.append(res)
+        finally:
+            sim.end()
+    assert sum(len(t) for t in out[0][2]) > 100
+    for other in out[1:]:
+        np.testing.assert_array_equal(other[0], out[0][0])
+        np.testing.assert_array_equal(other[1], out[0][1])
+        for k in (2, 3):
+            assert len(other[k]) == len(out[0][k])
+            for x, y in zip(other[k], out[0][k]):
+                np.testing.assert_array_equal(x, y)

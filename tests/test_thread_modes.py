@@ -167,7 +167,7 @@ def test_populations_are_parted_whole_or_at_grain_multiples_with_balanced_loads(
         if total >= threads * split_min:
             assert max(loads) - total / threads <= slack, (sizes, loads)
     assert host_engine.part_bounds((3200, 800), 1) == ((0, 3200), (0, 800))
-    assert host_engine.part_bounds((3200, 800), 2) == ((0, 1216, 3200), (0, 800, 800))
+    assert host_engine.part_bounds((3200, 800), 2) == ((0, 1024, 3200), (0, 800, 800))
 
 
 def test_the_engine_refuses_parts_that_do_not_cover_the_population():

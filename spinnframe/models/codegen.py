@@ -152,7 +152,7 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
     const sf_derived_t *D = (const sf_derived_t *)pv->derived;
     sf_state_t *S = (sf_state_t *)pv->state;
     const uint32_t *pidx = pv->param_index;
-    const uint32_t n = pv->n;
+    const uint32_t n = pv->stride;    /* elements from one input plane to the next */
     sf_real *in = pv->input;
     uint32_t fired = *n_spikes;
     const sf_real *i_inj = pv->i_inj;
@@ -198,19 +198,20 @@ def _state_arrays(spec) -> str:
         return _STRUCT_HELPERS
     fields = [(x.name, KINDS[x.kind][0]) for x in spec.state] or [(UNUSED, "int32_t")]
     members = "".join(f"    {t} *{f};\n" for f, t in fields)
-    starts = "".join(f"    a.{f} = ({t} *)(base + offsetof(sf_state_t, {f}) * (size_t)n);\n"
+    starts = "".join(f"    a.{f} = ({t} *)(base + offsetof(sf_state_t, {f}) * (size_t)stride);\n"
                      for f, t in fields)
     loads = "".join(f"    s->{f} = a->{f}[i];\n" for f, _ in fields)
     stores = "".join(f"    a->{f}[i] = s->{f};\n" for f, _ in fields)
     return f"""
 /* The state block of a population holds each variable as an array of n: variable f of
- * neuron i is element i of the array that starts offsetof(sf_state_t, f) * n bytes into
- * the block. The neuron loop moves one neuron's variables to a local sf_state_t for
- * sf_step and back, so every variable is a stream of consecutive elements. */
+ * neuron i is element i of the array that starts offsetof(sf_state_t, f) * stride bytes
+ * into the block (stride = sf_stride(n): n, or n rounded up for a large population).
+ * The neuron loop moves one neuron's variables to a local sf_state_t for sf_step and
+ * back, so every variable is a stream of consecutive elements. */
 typedef struct sf_state_arrays {{
 {members}}} sf_state_arrays;
 
-static inline sf_state_arrays sf_state_arrays_of(void *block, uint32_t n) {{
+static inline sf_state_arrays sf_state_arrays_of(void *block, uint32_t stride) {{
     char *const base = (char *)block;
     sf_state_arrays a;
 {starts}    return a;
@@ -260,7 +261,7 @@ SF_EXPORT void sf_model_prepare(const void *params, void *derived, uint32_t n_se
 SF_EXPORT void sf_model_start(sf_population_view *pv, const sf_context *ctx) {
     const sf_params_t *P = (const sf_params_t *)pv->params;
     const sf_derived_t *D = (const sf_derived_t *)pv->derived;
-    const sf_state_arrays A = sf_state_arrays_of(pv->state, pv->n);
+    const sf_state_arrays A = sf_state_arrays_of(pv->state, pv->stride);
     for (uint32_t i = 0; i < pv->n; i++) {
         const uint32_t k = pv->param_index ? pv->param_index[i] : 0;
         sf_state_t s;
@@ -299,9 +300,9 @@ SF_EXPORT void sf_model_update(sf_population_view *pv, uint32_t begin, uint32_t 
                                uint32_t *n_spikes) {
     const sf_params_t *P = (const sf_params_t *)pv->params;
     const sf_derived_t *D = (const sf_derived_t *)pv->derived;
-    const sf_state_arrays A = sf_state_arrays_of(pv->state, pv->n);
+    const sf_state_arrays A = sf_state_arrays_of(pv->state, pv->stride);
     const uint32_t *pidx = pv->param_index;
-    const uint32_t n = pv->n;
+    const uint32_t n = pv->stride;    /* elements from one input plane to the next */
     sf_real *in = pv->input;
     const sf_real *i_inj = pv->i_inj;
     /* Pass 1 updates every neuron and notes its spike count in flag[i - begin] (the part

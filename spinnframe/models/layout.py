@@ -7,8 +7,13 @@ checks every offset against what the compiled kernel reports (``sf_model_info``)
 refuses a mismatch.
 
 A population's state is laid out field by field instead (``state_array``): one block of
-``n * sizeof(sf_state_t)`` bytes in which field ``f`` of neuron ``i`` is element ``i`` of a
-contiguous array that starts at ``offsetof(sf_state_t, f) * n``. The generated neuron loop
+``stride * sizeof(sf_state_t)`` bytes in which field ``f`` of neuron ``i`` is element ``i``
+of a contiguous array that starts at ``offsetof(sf_state_t, f) * stride``, where
+``stride`` (``stride(n)``, C's ``sf_stride``) is ``n``, or for a population of at least
+``STRIDE_MIN`` neurons ``n`` rounded up to a multiple of ``STRIDE_ALIGN``; the block starts
+on a page boundary, so every array of a large population does too (the host engine
+splits only large populations between threads, at multiples of ``STRIDE_ALIGN``, and
+threads writing to the same page slow each other down). The generated neuron loop
 then reads and writes each variable as a stream that the compiler can vectorise, as
 Brian2 and GeNN lay out their state.
 """
@@ -42,19 +47,33 @@ def dtypes(spec: NeuronModelSpec) -> tuple[np.dtype, np.dtype, np.dtype]:
             _struct((s.name, s.kind) for s in spec.state))
 
 
+#: spinnframe_kernel.h: SF_STRIDE_MIN, SF_STRIDE_ALIGN
+STRIDE_MIN = 2048
+STRIDE_ALIGN = 1024
+#: Alignment of a state block (bytes): a page.
+BLOCK_ALIGN = 4096
+
+
+def stride(n: int) -> int:
+    """Elements from one variable's array to the next in the state block of n neurons
+    (spinnframe_kernel.h: sf_stride)."""
+    return n if n < STRIDE_MIN else -(-n // STRIDE_ALIGN) * STRIDE_ALIGN
+
+
 def state_layout(state: np.dtype, n: int) -> np.dtype:
     """The field-by-field layout of ``n`` neurons' state (see the module docstring), as a
     structured dtype whose fields are arrays of length ``n``: ``block[name]`` is then the
     (n,) array of one variable, a view into the block the engine updates."""
     names = list(state.names)
+    s = stride(n)
     try:
         return np.dtype({"names": names,
                          "formats": [(state.fields[f][0], (n,)) for f in names],
-                         "offsets": [state.fields[f][1] * n for f in names],
-                         "itemsize": state.itemsize * n})
+                         "offsets": [state.fields[f][1] * s for f in names],
+                         "itemsize": state.itemsize * s})
     except (ValueError, OverflowError) as err:     # NumPy 1.x: at most 2**31 - 1 bytes
         raise ValueError(
-            f"the state of {n} neurons ({state.itemsize * n} bytes) does not fit in one "
+            f"the state of {n} neurons ({state.itemsize * s} bytes) does not fit in one "
             f"NumPy {np.__version__} array description ({err}); NumPy 2 has no such "
             f"limit (pip install 'numpy>=2')") from err
 
@@ -68,7 +87,10 @@ def state_array(state: np.dtype, n: int, by_field: bool = True) -> np.ndarray:
         raise ValueError(f"a state block needs at least one neuron, got n={n}")
     if not by_field:
         return np.zeros(n, dtype=state)
-    return np.zeros((), dtype=state_layout(state, n))
+    dt = state_layout(state, n)
+    buf = np.zeros(dt.itemsize + BLOCK_ALIGN, np.uint8)    # zeroed, then a page-aligned view
+    at = -buf.ctypes.data % BLOCK_ALIGN
+    return buf[at:at + dt.itemsize].view(dt).reshape(())
 
 
 def c_struct(type_name: str, fields) -> str:

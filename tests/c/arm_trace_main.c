@@ -23,9 +23,10 @@ int main(void) {
     ctx.seed = 1;
     for (uint32_t i = 0; i < TRACE_N; i++) index_of[i] = i;
     TRACE_INIT
-    const sf_state_arrays arrays = sf_state_arrays_of(block, TRACE_N);
+    const sf_state_arrays arrays = sf_state_arrays_of(block, (uint32_t)sf_stride(TRACE_N));
     for (uint32_t i = 0; i < TRACE_N; i++) sf_state_store(&arrays, i, &S[i]);
-    sf_population_view pv = {TRACE_N, SF_N_RECEPTORS, block, P, D, index_of, NULL, NULL};
+    sf_population_view pv = {TRACE_N, SF_N_RECEPTORS, (uint32_t)sf_stride(TRACE_N), 0, block,
+                             P, D, index_of, NULL, NULL};
     static sf_real input[SF_N_RECEPTORS > 0 ? SF_N_RECEPTORS * TRACE_N : 1];
     pv.input = input;
     sf_model_prepare(P, D, TRACE_N, &ctx);

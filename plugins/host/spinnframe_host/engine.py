@@ -25,13 +25,14 @@ from spinnframe.models import dtypes, generate_wrapper
 from spinnframe.models.codegen import generate_source_wrapper
 from spinnframe.specs import CurrentSourceSpec
 from spinnframe.models.layout import field_table
+from spinnframe.models.layout import stride as layout_stride
 from spinnframe.plugins import get_manager
 from spinnframe.projections.storage import is_uniform
 from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 10
+ENGINE_ABI = 11
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -70,7 +71,8 @@ class Context(C.Structure):
 
 
 class PopulationView(C.Structure):
-    _fields_ = [("n", C.c_uint32), ("n_receptors", C.c_uint32), ("state", C.c_void_p),
+    _fields_ = [("n", C.c_uint32), ("n_receptors", C.c_uint32), ("stride", C.c_uint32),
+                ("reserved", C.c_uint32), ("state", C.c_void_p),
                 ("params", C.c_void_p), ("derived", C.c_void_p), ("param_index", C.c_void_p),
                 ("input", C.c_void_p), ("i_inj", C.c_void_p)]
 
@@ -342,8 +344,10 @@ def engine_threads(requested: int) -> int:
 #: between two threads ran 3-6x slower in parallel than one after another), so every page
 #: a population's arrays share between threads costs at every step.
 SPLIT_MIN_NEURONS = 2048
-#: Where a population is split, its parts begin at multiples of this many neurons.
-PART_GRAIN = 64
+#: Where a population is split, its parts begin at multiples of this many neurons: with
+#: the population's arrays page-aligned and spaced by a multiple of it (layout.stride),
+#: each part of every array then starts on a page of its own.
+PART_GRAIN = 1024
 
 
 def part_bounds(sizes: tuple[int, ...], threads: int) -> tuple[tuple[int, ...], ...]:
@@ -829,9 +833,10 @@ class HostBackend:
         self.lib.sf_engine_set_step(self.engine, 0)
 
     def ring_bytes(self) -> int:
-        """Bytes of the engine's ring buffers (slots x receptors x neurons x 8)."""
+        """Bytes of the engine's ring buffers (slots x receptors x neurons x 8, the neurons
+        of a large population rounded up: layout.stride)."""
         slots = self.lib.sf_engine_slots(self.engine)
-        return slots * 8 * sum(max(len(p.ir.model.receptors), 1) * max(p.ir.size, 1)
+        return slots * 8 * sum(max(len(p.ir.model.receptors), 1) * layout_stride(max(p.ir.size, 1))
                                for p in self.pops)
 
     def _set_event_bins(self) -> None:
@@ -1106,7 +1111,8 @@ class HostBackend:
             mask = pop.ir.record_spikes
             pop.record_mask = None if mask is None else np.ascontiguousarray(mask, np.uint8)
             lib.sf_engine_set_record_spikes(eng, k, _ptr(pop.record_mask))
-            view = PopulationView(pop.ir.size, len(pop.ir.model.receptors), _ptr(pop.ir.state),
+            view = PopulationView(pop.ir.size, len(pop.ir.model.receptors),
+                                  layout_stride(pop.ir.size), 0, _ptr(pop.ir.state),
                                   _ptr(pop.table), _ptr(pop.derived), _ptr(pop.index), None,
                                   None)
             ctx = Context(net.dt, start_step * net.dt, start_step, pop.ir.seed, _ptr(pop.seq),
