@@ -8,6 +8,17 @@ SHORT = {"spinnframe": "sf", "nest-native": "NEST", "pynn-nest": "PyNN+NEST",
 RATIO_TO = ["nest-native", "pynn-nest", "brian2", "pynn-nest-offgrid", "nest-native-ps"]
 
 
+
+def cores_line(c) -> str:
+    """One line for a scripts/cores.py result: the gain of two threads on a compute loop,
+    and the slowdown of two threads writing the same pages."""
+    if not c:
+        return "not run"
+    if c.get("status") != "ok":
+        return f"failed ({c.get('reason')})"
+    return (f"compute {c['compute_2x']:.2f}x with two threads, writing shared pages "
+            f"{c['shared_pages_slowdown']:.1f}x slower")
+
 def _med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -244,6 +255,10 @@ def markdown(results: dict, png_name: str) -> str:
           f"({m.get('cpus_usable', '?')} usable), {m.get('mem_total_gib')} GiB, {m.get('platform')}",
           f"- load average (1, 5, 15 min) at start {results.get('loadavg_start')}, "
           f"at end {results.get('loadavg_end')}",
+          *([f"- second thread, without any simulator (scripts/cores.py), at start: "
+             f"{cores_line(results.get('cores_start'))}; at end: "
+             f"{cores_line(results.get('cores_end'))}"]
+            if results.get("cores_start") or results.get("cores_end") else []),
           f"- model time {results['tstop_ms']:g} ms, dt 0.1 ms; threads "
           f"{', '.join(map(str, results['threads']))}; {results['repeat']} run(s) each "
           "(medians shown); timeout "

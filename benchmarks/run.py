@@ -35,6 +35,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import report  # noqa: E402  (benchmarks/report.py)
+sys.path.insert(0, str(HERE / "scripts"))
+import cores  # noqa: E402  (benchmarks/scripts/cores.py)
 
 # -- benchmarks -------------------------------------------------------------------------------
 # Ids are parsed, so any size works: va<N> (Vogels-Abbott CUBA, N neurons), mc<SCALE>
@@ -289,6 +291,9 @@ def parse_args(argv=None):
     ap.add_argument("--spinnframe-python", default=None)
     ap.add_argument("--nest-python", default=None)
     ap.add_argument("--brian2-python", default=None)
+    ap.add_argument("--no-core-check", action="store_true",
+                    help="skip scripts/cores.py (what a second thread gives on this machine) "
+                         "at the start and the end")
     ap.add_argument("--no-warmup", action="store_true",
                     help="skip the untimed spinnframe run that fills the kernel cache")
     ap.add_argument("--report-only", metavar="JSON",
@@ -367,6 +372,10 @@ def main(argv=None) -> int:
         "interpreters": py, "machine": machine_info(), "loadavg_start": loadavg(),
         "spinnframe_git": git_info(), "simulators": {}, "runs": [],
     }
+    if not args.no_core_check:
+        # what a second thread gives right now, without any simulator (scripts/cores.py)
+        results["cores_start"] = cores.check()
+        print(f"core check: {report.cores_line(results['cores_start'])}")
     print(f"benchmarks {','.join(b['id'] for b in benches)}; sims {','.join(sims)}; "
           f"threads {','.join(map(str, threads))}; {tstop:g} ms; repeat {args.repeat}")
     if not (bench_dir / "va_cuba.py").exists():
@@ -417,6 +426,9 @@ def main(argv=None) -> int:
     results["finished"] = _dt.datetime.now().isoformat(timespec="seconds")
     results["total_s"] = round(time.perf_counter() - t_all, 1)
     results["loadavg_end"] = loadavg()
+    if not args.no_core_check:
+        results["cores_end"] = cores.check()
+        print(f"core check: {report.cores_line(results['cores_end'])}")
     json_path.write_text(json.dumps(results, indent=1))
     print(f"wrote {json_path} ({results['total_s']} s)")
     write_outputs(results, json_path)
