@@ -122,6 +122,9 @@ struct sf_engine {
     double stretch_s;
     uint64_t stretch_steps;
     double step_s[2];
+    double probe_s[2];            /* the current probe: seconds, steps and chunks per way */
+    uint64_t probe_steps[2];
+    uint32_t probe_chunks[2];
     double settle_s;
     uint64_t way_steps[2];        /* steps run each way: [0] one after another, [1] parallel */
     sf_row_task *tasks[SF_MAX_THREADS];   /* per part: a batch of rows to deliver */
@@ -1017,6 +1020,9 @@ int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode) {
     e->stretch_s = 0.0;
     e->stretch_steps = 0;
     e->step_s[0] = e->step_s[1] = 0.0;
+    e->probe_s[0] = e->probe_s[1] = 0.0;
+    e->probe_steps[0] = e->probe_steps[1] = 0;
+    e->probe_chunks[0] = e->probe_chunks[1] = 0;
     e->settle_s = SF_SETTLE_MIN_SECONDS;
     return SF_OK;
 }
@@ -1026,50 +1032,69 @@ void sf_engine_thread_mode_steps(const sf_engine *e, uint64_t *out) {
     out[1] = e->way_steps[0];
 }
 
-/* Steps of the next chunk of the current stretch: about the time it has left at the
- * seconds per step seen so far (in this stretch, else the way's last measurement), at
- * least SF_PROBE_MIN_STEPS. Stretches end on time, not on a count of steps, so a change
- * in activity (a quiet start, then bursts) cannot stretch one out. */
+/* Steps of the next chunk: in a probe, about SF_PROBE_CHUNK_SECONDS at the way's last
+ * seconds per step; in a stretch, about the time the stretch has left at the seconds per
+ * step seen so far in it (else the way's last measurement). At least SF_PROBE_MIN_STEPS.
+ * Stretches end on time, not on a count of steps, so a change in activity (a quiet
+ * start, then bursts) cannot stretch one out. */
 static uint64_t next_chunk(const sf_engine *e) {
-    const double target = e->probing ? SF_PROBE_SECONDS : e->settle_s;
-    const double left = target - e->stretch_s;
-    const double per = e->stretch_steps ? e->stretch_s / (double)e->stretch_steps
-                                        : e->step_s[e->way];
+    double left, per;
+    if (e->probing) {
+        left = SF_PROBE_CHUNK_SECONDS;
+        per = e->step_s[e->way];
+    } else {
+        left = e->settle_s - e->stretch_s;
+        per = e->stretch_steps ? e->stretch_s / (double)e->stretch_steps : e->step_s[e->way];
+    }
     if (!(per > 0.0) || !(left > 0.0)) return SF_PROBE_MIN_STEPS;
     const double k = left / per;
     if (k < (double)SF_PROBE_MIN_STEPS) return SF_PROBE_MIN_STEPS;
     return k > 1e9 ? (uint64_t)1e9 : (uint64_t)k;
 }
 
-/* The adaptive mode, at the end of a stretch: note its seconds per step, then choose the
- * next. Each way is probed once first (parallel, then one after another); then the faster
- * runs for settle_s, the other is probed for SF_PROBE_SECONDS, and so on. */
-static void next_stretch(sf_engine *e) {
+/* The adaptive mode, after a chunk of `steps` steps that took `seconds` the current way.
+ * A probe runs the two ways in alternating chunks (parallel first), SF_PROBE_ROUNDS each,
+ * so that both see the same stretch of the network's activity, and compares their
+ * seconds per step; the faster then runs for settle_s, and another probe follows. The
+ * interval doubles (up to SF_SETTLE_MAX_SECONDS) while the way that ran before the probe
+ * keeps winning by more than 1.25x. */
+static void adapt(sf_engine *e, double seconds, uint64_t steps) {
     const uint32_t way = e->way;
-    e->step_s[way] = e->stretch_s / (double)e->stretch_steps;
-    e->stretch_s = 0.0;
-    e->stretch_steps = 0;
-    if (e->step_s[way ^ 1] == 0.0) {          /* the other way is not measured yet */
-        e->way = way ^ 1;
-        e->probing = 1;
+    if (!e->probing) {
+        e->stretch_s += seconds;
+        e->stretch_steps += steps;
+        if (e->stretch_s < e->settle_s || e->stretch_steps < SF_PROBE_MIN_STEPS) return;
+        e->step_s[way] = e->stretch_s / (double)e->stretch_steps;
+        e->stretch_s = 0.0;
+        e->stretch_steps = 0;
+        e->probing = 1;                       /* a new probe, parallel first */
+        e->probe_s[0] = e->probe_s[1] = 0.0;
+        e->probe_steps[0] = e->probe_steps[1] = 0;
+        e->probe_chunks[0] = e->probe_chunks[1] = 0;
+        e->way = 1;
         return;
     }
-    if (e->probing) {
-        /* run the faster; lengthen the interval while the way that ran before the probe
-         * keeps winning clearly */
-        const uint32_t best = e->step_s[0] < e->step_s[1] ? 0 : 1;
-        if (best == e->settled_way && e->step_s[best ^ 1] > 1.25 * e->step_s[best]) {
-            e->settle_s *= 2.0;
-            if (e->settle_s > SF_SETTLE_MAX_SECONDS) e->settle_s = SF_SETTLE_MAX_SECONDS;
-        } else {
-            e->settle_s = SF_SETTLE_MIN_SECONDS;
-        }
-        e->way = e->settled_way = best;
-        e->probing = 0;
-    } else {                                  /* probe the other way */
+    e->probe_s[way] += seconds;
+    e->probe_steps[way] += steps;
+    e->probe_chunks[way]++;
+    e->step_s[way] = seconds / (double)steps;  /* sizes the way's next chunk */
+    if (e->probe_chunks[0] < SF_PROBE_ROUNDS || e->probe_chunks[1] < SF_PROBE_ROUNDS) {
         e->way = way ^ 1;
-        e->probing = 1;
+        return;
     }
+    const double per[2] = {e->probe_s[0] / (double)e->probe_steps[0],
+                           e->probe_s[1] / (double)e->probe_steps[1]};
+    e->step_s[0] = per[0];
+    e->step_s[1] = per[1];
+    const uint32_t best = per[0] < per[1] ? 0 : 1;
+    if (best == e->settled_way && per[best ^ 1] > 1.25 * per[best]) {
+        e->settle_s *= 2.0;
+        if (e->settle_s > SF_SETTLE_MAX_SECONDS) e->settle_s = SF_SETTLE_MAX_SECONDS;
+    } else {
+        e->settle_s = SF_SETTLE_MIN_SECONDS;
+    }
+    e->way = e->settled_way = best;
+    e->probing = 0;
 }
 
 int sf_engine_run(sf_engine *e, uint64_t n_steps) {
@@ -1088,13 +1113,9 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
             if (chunk > n_steps - s) chunk = n_steps - s;
             const double t0 = now_s();
             err = e->way ? run_parallel(e, first + s, chunk) : run_serial(e, first + s, chunk);
-            e->stretch_s += now_s() - t0;
-            e->stretch_steps += chunk;
             e->way_steps[e->way] += chunk;
             s += chunk;
-            const double target = e->probing ? SF_PROBE_SECONDS : e->settle_s;
-            if (e->stretch_s >= target && e->stretch_steps >= SF_PROBE_MIN_STEPS)
-                next_stretch(e);
+            adapt(e, now_s() - t0, chunk);
         }
     } else
 #endif

@@ -260,12 +260,14 @@ SF_API void sf_engine_phase_times(const sf_engine *e, double *out);
  * parts, and part t gives the same results whichever thread runs it, so the parts may run
  * on n_threads threads (two barriers a step) or one after another on the calling thread
  * (none), with bitwise the same results. SF_THREADS_ADAPTIVE (the default) times both
- * ways on probes of SF_PROBE_SECONDS (at least SF_PROBE_MIN_STEPS steps), runs the faster,
- * and probes the other again after SF_SETTLE_MIN_SECONDS of running, an interval that
- * doubles (up to SF_SETTLE_MAX_SECONDS) while the same way keeps winning by more than
- * 1.25x. The measurements carry over from one sf_engine_run to the next. */
+ * ways in a probe of alternating chunks (SF_PROBE_ROUNDS chunks of about
+ * SF_PROBE_CHUNK_SECONDS each way, at least SF_PROBE_MIN_STEPS steps), so that both meet
+ * the same activity, runs the faster, and probes again after SF_SETTLE_MIN_SECONDS of
+ * running, an interval that doubles (up to SF_SETTLE_MAX_SECONDS) while the same way keeps
+ * winning by more than 1.25x. The state carries over from one sf_engine_run to the next. */
 enum { SF_THREADS_ADAPTIVE = 0, SF_THREADS_PARALLEL = 1, SF_THREADS_SERIAL = 2 };
-#define SF_PROBE_SECONDS 0.004
+#define SF_PROBE_CHUNK_SECONDS 0.001
+#define SF_PROBE_ROUNDS 4
 #define SF_PROBE_MIN_STEPS 16
 #define SF_SETTLE_MIN_SECONDS 0.1
 #define SF_SETTLE_MAX_SECONDS 3.2
