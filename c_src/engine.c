@@ -46,13 +46,13 @@ typedef struct sf_bin {
 
 typedef struct sf_pop {
     sf_pop_desc d;
-    sf_real *ring;            /* n_slots x n_receptors x n */
+    sf_real *ring;            /* n_slots x n_receptors x stride */
     sf_bin *bins;             /* event bins, n_threads x n_slots, or NULL (ring only) */
     uint8_t *dirty;           /* n_threads x n_slots: the ring's plane of that slot holds
                                  events of that thread's range (a full bin was applied to
                                  it), so the slot's input is read from the ring */
-    sf_real *scratch;         /* n_receptors x n, all zero between steps: the input plane of
-                                 a slot whose ring plane is clean */
+    sf_real *scratch;         /* n_receptors x stride, all zero between steps: the input
+                                 plane of a slot whose ring plane is clean */
     uint32_t bin_max;         /* most events a bin holds before it is applied to the ring */
     uint32_t *part;           /* n_threads + 1 bounds: part t is neurons [part[t],
                                  part[t + 1]) (sf_pop_desc.parts) */

@@ -347,3 +347,29 @@ def test_coded_delays_read_back_exactly():
         assert b0.nbytes() < 6.3 * b0.n_synapses
     finally:
         sim.end()
+
+
+def test_a_population_made_after_packing_lays_the_rows_out_anew(prepack_small):
+    """With several threads a population's part depends on every population's size, so one
+    made after a projection was packed can move the projection's target to another thread:
+    its rows are then laid out anew at the first run, with the results of one thread."""
+    from spinnframe.simulator import state
+    results = []
+    for threads in (1, 2):
+        src, exc, prj, rec = _random_network(threads)
+        try:
+            made = len(prepack_small)
+            late = sim.Population(400, sim.IF_curr_exp(i_offset=0.2))    # the largest now
+            sim.Projection(exc, late, sim.FixedProbabilityConnector(
+                0.05, rng=sim.NumpyRNG(seed=3)), sim.StaticSynapse(weight=0.4, delay=0.5))
+            late.record("spikes")
+            sim.run(50.0)
+            if threads == 2:
+                assert state.backend.parts[1] == (0, 0, 300)    # exc moved to thread 1
+                assert len(prepack_small) > made + 1             # and was packed again
+            results.append((_spike_count(exc), _spike_count(late),
+                            prj.get(["weight", "delay"], format="list")))
+        finally:
+            sim.end()
+    assert results[0][0] > 0 and results[0][1] > 0
+    assert results[1] == results[0]
