@@ -56,6 +56,8 @@ typedef struct sf_pop {
     uint32_t bin_max;         /* most events a bin holds before it is applied to the ring */
     uint32_t *part;           /* n_threads + 1 bounds: part t is neurons [part[t],
                                  part[t + 1]) (sf_pop_desc.parts) */
+    uint32_t *deliver_by;     /* per part: the thread that delivers the blocks onto it
+                                 (UINT32_MAX: none yet; the part's own thread by default) */
     size_t stride;            /* sf_stride(n): elements from one state array or one ring
                                  plane (receptor) to the next */
     uint32_t *spk_index;      /* scratch: neurons that fired this step; thread t writes from
@@ -201,7 +203,7 @@ void sf_engine_free(sf_engine *e) {
             sf_pop *p = &e->pops[k];
             bins_free(e, p, 0);
             free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part);
-            free(p->log_step); free(p->log_index); free(p->out_blocks); free(p->i_inj);
+            free(p->deliver_by); free(p->log_step); free(p->log_index); free(p->out_blocks); free(p->i_inj);
             if (p->arch) {
                 for (uint32_t i = 0; i < p->d.n; i++) free(p->arch[i].h);
                 free(p->arch);
@@ -225,11 +227,13 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
     }
     sf_pop *p = &e->pops[k];
     bins_free(e, p, 0);
-    free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part);
+    free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part); free(p->deliver_by);
     p->d = *desc;
     p->d.parts = NULL;
     p->part = malloc(((size_t)e->n_threads + 1) * sizeof(uint32_t));
-    if (!p->part) return SF_ERR_NOMEM;
+    p->deliver_by = malloc((size_t)e->n_threads * sizeof(uint32_t));
+    if (!p->part || !p->deliver_by) return SF_ERR_NOMEM;
+    for (uint32_t t = 0; t < e->n_threads; t++) p->deliver_by[t] = UINT32_MAX;
     for (uint32_t t = 0; t <= e->n_threads; t++) {
         uint32_t b = desc->n, end;
         if (desc->parts) b = desc->parts[t];
@@ -275,6 +279,15 @@ int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc) {
         return SF_ERR_ARG;
     const int replacing = e->blocks[b].row_ptr != NULL;
     if (replacing && e->blocks[b].pre != desc->pre) return SF_ERR_ARG;
+    /* every block onto one part of a population is delivered by the same thread, so that
+     * the part's ring entries (or bins) receive their inputs in one thread's order */
+    sf_pop *q = &e->pops[desc->post];
+    if (desc->post_base < q->d.n) {
+        uint32_t t = 0;
+        while (t + 1 < e->n_threads && q->part[t + 1] <= desc->post_base) t++;
+        if (q->deliver_by[t] == UINT32_MAX) q->deliver_by[t] = desc->thread;
+        else if (q->deliver_by[t] != desc->thread) return SF_ERR_ARG;
+    }
     e->blocks[b] = *desc;
     if (replacing) return SF_OK;   /* new rows for a block already listed (weights changed) */
     sf_pop *p = &e->pops[desc->pre];
@@ -904,8 +917,10 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
         pv.param_index = p->d.param_index;
         pv.input = p->ring + (size_t)slot * p->d.n_receptors * p->stride;
         if (p->bins) {
-            /* the slot's events: into the scratch plane unless the ring's holds some */
-            const size_t kb = (size_t)tid * e->n_slots + slot;
+            /* the slot's events (in the bins of the thread that delivers onto this part):
+             * into the scratch plane unless the ring's holds some */
+            const uint32_t by = p->deliver_by[tid] == UINT32_MAX ? tid : p->deliver_by[tid];
+            const size_t kb = (size_t)by * e->n_slots + slot;
             if (!p->dirty[kb]) pv.input = p->scratch;
             bin_apply(&p->bins[kb], pv.input);
             if (p->dirty[kb]) p->dirty[kb] = 0;

@@ -184,3 +184,81 @@ def test_the_engine_refuses_parts_that_do_not_cover_the_population():
                 != 0, bad
     finally:
         sim.end()
+
+
+def _skewed(threads, bins, parallel):
+    """Populations whose neurons and incoming synapses are balanced differently: the
+    delivery onto some of them runs on another thread than their updates. Static (float
+    weights, random delays) and STDP synapses."""
+    sim.setup(timestep=0.1, threads=threads, host={"event_bins": bins, "parallel": parallel})
+    rng = sim.NumpyRNG(seed=21)
+    drive = sim.Population(80, sim.SpikeSourcePoisson(rate=60.0))
+    big = sim.Population(500, sim.IF_curr_exp(i_offset=0.3))        # many neurons, few inputs
+    dense = sim.Population(150, sim.IF_curr_exp(i_offset=0.2))      # few neurons, many inputs
+    mid = sim.Population(200, sim.IF_curr_exp(i_offset=0.25))
+    delay = sim.RandomDistribution("uniform", (0.1, 2.5), rng=rng)
+    w = sim.RandomDistribution("uniform", (0.02, 0.2), rng=rng)
+    sim.Projection(drive, big, sim.FixedProbabilityConnector(0.05, rng=rng),
+                   sim.StaticSynapse(weight=w, delay=delay))
+    for src in (drive, big, mid):
+        sim.Projection(src, dense, sim.FixedProbabilityConnector(0.5, rng=rng),
+                       sim.StaticSynapse(weight=w, delay=delay))
+    sim.Projection(dense, mid, sim.FixedProbabilityConnector(0.4, rng=rng),
+                   sim.StaticSynapse(weight=-0.1, delay=delay), receptor_type="inhibitory")
+    stdp = sim.Projection(drive, mid, sim.FixedProbabilityConnector(0.3, rng=rng),
+                          sim.STDPMechanism(
+                              timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0,
+                                                                  A_plus=0.01, A_minus=0.012),
+                              weight_dependence=sim.AdditiveWeightDependence(w_min=0.0,
+                                                                             w_max=0.3),
+                              weight=0.1, delay=delay))
+    pops = (big, dense, mid)
+    for p in pops:
+        p.record("spikes")
+    mid.record("v")
+    return pops, stdp
+
+
+def _skewed_results(pops, stdp):
+    out = [[np.asarray(st) for st in p.get_data("spikes").segments[0].spiketrains] for p in pops]
+    out.append(np.asarray(pops[2].get_data("v").segments[0].analogsignals[0]))
+    out.append(np.asarray(stdp.get("weight", format="array")))
+    return out
+
+
+@pytest.mark.parametrize("bins", [False, True])
+@pytest.mark.parametrize("threads,parallel", [(2, True), (2, False), (3, True)])
+def test_delivery_on_another_thread_than_the_updates_gives_the_same_results(threads, parallel,
+                                                                            bins):
+    pops, stdp = _skewed(1, False, "auto")
+    try:
+        sim.run(80.0)
+        want = _skewed_results(pops, stdp)
+    finally:
+        sim.end()
+    pops, stdp = _skewed(threads, bins, parallel)
+    try:
+        sim.run(80.0)
+        be = state.backend
+        owners = [[t for t in range(threads) if b[t + 1] > b[t]] for b in be.parts]
+        moved = [k for k, d in enumerate(be.deliverers) if d is not None and [d] != owners[k]]
+        assert moved, (be.parts, be.deliverers)      # the case this test is about
+        got = _skewed_results(pops, stdp)
+    finally:
+        sim.end()
+    assert sum(len(t) for t in want[1]) > 50
+    for a, b in zip(want[:3], got[:3]):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(want[3], got[3])
+    np.testing.assert_array_equal(want[4], got[4])
+
+
+def test_delivery_threads_balance_the_incoming_connections():
+    parts = host_engine.part_bounds((500, 150, 200, 80), 2)
+    d = host_engine.delivery_threads(parts, [(1, 40_000), (1, 15_000), (2, 12_000),
+                                             (0, 2_000)], 2)
+    assert d[1] == 0 and d[2] == 1 and d[0] == 1 and d[3] is None     # no input: none
+    split = host_engine.part_bounds((5000, 100), 2)
+    assert host_engine.delivery_threads(split, [(0, 10), (1, 10)], 2)[0] is None
