@@ -87,8 +87,10 @@ typedef struct sf_block_desc {
     uint32_t pre;
     uint32_t post;
     uint32_t receptor;
-    uint32_t thread;               /* the thread that delivers it: all its targets lie in
-                                      that thread's range of the post population */
+    uint32_t thread;               /* the thread that delivers it. All its targets lie in
+                                      one part of the post population, and every block onto
+                                      that part must name the same thread (it may differ
+                                      from the part's own, which updates the neurons) */
     const uint64_t *row_ptr;       /* n_pre + 1 */
     const uint16_t *post16;        /* per synapse, target - post_base */
     uint32_t post_base;
