@@ -203,7 +203,8 @@ void sf_engine_free(sf_engine *e) {
             sf_pop *p = &e->pops[k];
             bins_free(e, p, 0);
             free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part);
-            free(p->deliver_by); free(p->log_step); free(p->log_index); free(p->out_blocks); free(p->i_inj);
+            free(p->deliver_by); free(p->log_step); free(p->log_index); free(p->out_blocks);
+            free(p->i_inj);
             if (p->arch) {
                 for (uint32_t i = 0; i < p->d.n; i++) free(p->arch[i].h);
                 free(p->arch);

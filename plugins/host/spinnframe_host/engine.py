@@ -376,7 +376,7 @@ def _part_bounds(sizes: tuple[int, ...], threads: int, split_min: int,
         t = min(range(threads), key=lambda t: (load[t], t))
         load[t] += sizes[k]
         out[k] = (0,) * (t + 1) + (sizes[k],) * (threads - t)
-    share = (sum(sizes)) / threads
+    share = sum(sizes) / threads
     t = 0
     for k, n in enumerate(sizes):
         if out[k] is not None:
