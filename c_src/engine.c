@@ -147,14 +147,18 @@ static inline double now_s(void) {
 
 uint32_t sf_engine_abi_version(void) { return SF_ENGINE_ABI_VERSION; }
 
-/* Zeroed memory on pages of its own (the size rounded up to whole pages), for arrays that
- * threads write at every step: a page shared with another array written by another thread
- * would slow both (see SF_STRIDE_ALIGN). NULL when out of memory. */
-static void *alloc_pages(size_t bytes) {
-    const size_t size = (bytes + 4095u) & ~(size_t)4095u;
+/* Zeroed memory for an array of population p that threads write at every step: for a
+ * population that may be split between threads (at least SF_STRIDE_MIN neurons) on pages
+ * of its own (the size rounded up to whole pages), since a page shared with another array
+ * written by another thread would slow both (see SF_STRIDE_ALIGN); for a smaller one, which
+ * one thread updates whole, on cache lines of its own (a network of many small
+ * populations would otherwise spend pages on each). NULL when out of memory. */
+static void *alloc_array(const sf_pop *p, size_t bytes) {
+    const size_t align = p->d.n >= SF_STRIDE_MIN ? 4096u : 64u;
+    const size_t size = bytes ? (bytes + align - 1) & ~(align - 1) : align;
     void *mem = NULL;
-    if (posix_memalign(&mem, 4096, size ? size : 4096)) return NULL;
-    memset(mem, 0, size ? size : 4096);
+    if (posix_memalign(&mem, align, size)) return NULL;
+    memset(mem, 0, size);
     return mem;
 }
 
@@ -242,9 +246,9 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
         p->part[t] = b;
     }
     p->stride = (size_t)sf_stride(desc->n ? desc->n : 1);
-    p->ring = alloc_pages((size_t)e->n_slots * plane_size(p) * sizeof(sf_real));
-    p->spk_index = alloc_pages(p->stride * sizeof(uint32_t));
-    p->spk_count = alloc_pages(p->stride * sizeof(uint32_t));
+    p->ring = alloc_array(p, (size_t)e->n_slots * plane_size(p) * sizeof(sf_real));
+    p->spk_index = alloc_array(p, p->stride * sizeof(uint32_t));
+    p->spk_count = alloc_array(p, p->stride * sizeof(uint32_t));
     if (!p->ring || !p->spk_index || !p->spk_count) return SF_ERR_NOMEM;
     if (e->event_bins && bins_alloc(e, p)) return SF_ERR_NOMEM;
     return SF_OK;
@@ -317,7 +321,7 @@ int sf_engine_resize_slots(sf_engine *e, uint32_t n_slots) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
         const size_t plane = plane_size(p);
-        sf_real *ring = alloc_pages((size_t)n_slots * plane * sizeof(sf_real));
+        sf_real *ring = alloc_array(p, (size_t)n_slots * plane * sizeof(sf_real));
         if (!ring) return SF_ERR_NOMEM;
         /* slot of time step s is s % n_slots: move every pending slot to its new place */
         for (uint32_t j = 0; j < e->n_slots; j++) {
@@ -380,7 +384,7 @@ static int bins_alloc(sf_engine *e, sf_pop *p) {
     const size_t nb = (size_t)e->n_threads * e->n_slots;
     p->bins = calloc(nb, sizeof(sf_bin));
     p->dirty = malloc(nb);
-    p->scratch = alloc_pages(plane_size(p) * sizeof(sf_real));
+    p->scratch = alloc_array(p, plane_size(p) * sizeof(sf_real));
     if (!p->bins || !p->dirty || !p->scratch) {
         free(p->bins); free(p->dirty); free(p->scratch);
         p->bins = NULL; p->dirty = NULL; p->scratch = NULL;

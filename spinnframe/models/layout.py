@@ -10,12 +10,12 @@ A population's state is laid out field by field instead (``state_array``): one b
 ``stride * sizeof(sf_state_t)`` bytes in which field ``f`` of neuron ``i`` is element ``i``
 of a contiguous array that starts at ``offsetof(sf_state_t, f) * stride``, where
 ``stride`` (``stride(n)``, C's ``sf_stride``) is ``n``, or for a population of at least
-``STRIDE_MIN`` neurons ``n`` rounded up to a multiple of ``STRIDE_ALIGN``; the block starts
-on a page boundary, so every array of a large population does too (the host engine
-splits only large populations between threads, at multiples of ``STRIDE_ALIGN``, and
-threads writing to the same page slow each other down). The generated neuron loop
-then reads and writes each variable as a stream that the compiler can vectorise, as
-Brian2 and GeNN lay out their state.
+``STRIDE_MIN`` neurons ``n`` rounded up to a multiple of ``STRIDE_ALIGN``; such a block
+starts on a page boundary (a smaller one on a cache line), so every array of a large
+population does too (the host engine splits only large populations between threads, at
+multiples of ``STRIDE_ALIGN``, and threads writing to the same page slow each other
+down). The generated neuron loop then reads and writes each variable as a stream that
+the compiler can vectorise, as Brian2 and GeNN lay out their state.
 """
 from __future__ import annotations
 
@@ -50,8 +50,11 @@ def dtypes(spec: NeuronModelSpec) -> tuple[np.dtype, np.dtype, np.dtype]:
 #: spinnframe_kernel.h: SF_STRIDE_MIN, SF_STRIDE_ALIGN
 STRIDE_MIN = 2048
 STRIDE_ALIGN = 1024
-#: Alignment of a state block (bytes): a page.
+#: Alignment of a state block (bytes): a page for a population of at least STRIDE_MIN
+#: neurons (the host engine may split it between threads), a cache line for a smaller one
+#: (a network of many small populations would otherwise spend a page on each).
 BLOCK_ALIGN = 4096
+LINE_ALIGN = 64
 
 
 def stride(n: int) -> int:
@@ -88,8 +91,9 @@ def state_array(state: np.dtype, n: int, by_field: bool = True) -> np.ndarray:
     if not by_field:
         return np.zeros(n, dtype=state)
     dt = state_layout(state, n)
-    buf = np.zeros(dt.itemsize + BLOCK_ALIGN, np.uint8)    # zeroed, then a page-aligned view
-    at = -buf.ctypes.data % BLOCK_ALIGN
+    align = BLOCK_ALIGN if n >= STRIDE_MIN else LINE_ALIGN
+    buf = np.zeros(dt.itemsize + align, np.uint8)          # zeroed, then an aligned view
+    at = -buf.ctypes.data % align
     return buf[at:at + dt.itemsize].view(dt).reshape(())
 
 
