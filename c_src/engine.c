@@ -60,13 +60,17 @@ typedef struct sf_pop {
                                  (UINT32_MAX: none yet; the part's own thread by default) */
     size_t stride;            /* sf_stride(n): elements from one state array or one ring
                                  plane (receptor) to the next */
-    uint32_t *spk_index;      /* scratch: neurons that fired this step; thread t writes from
-                                 the start of its range */
-    uint32_t *spk_count;      /* scratch: how many times each fired (how many fired in
-                                 each thread's range: sf_engine.fired) */
+    uint32_t *spk_index;      /* neurons that fired at a step, two lists of stride
+                                 entries: list step & 1 holds step's (the threads' updates of
+                                 the next step write the other while this one is delivered);
+                                 thread t writes from the start of its range */
+    uint32_t *spk_count;      /* how many times each fired, the same two lists (how many
+                                 fired in each thread's range: sf_engine.fired) */
     uint32_t *out_blocks;     /* indices of the blocks leaving this population */
     uint32_t n_out;
-    double *i_inj;            /* injected current per neuron (current sources), or NULL */
+    double *i_inj;            /* injected current per neuron (current sources), or NULL:
+                                 two arrays of n, that of step & 1 read at step (the next
+                                 step's is computed while the threads update this one) */
     int injected;             /* some current source targets this population now */
     sf_archive *arch;         /* spike archive per neuron (plastic targets), or NULL */
     double tau_minus_inv;
@@ -130,14 +134,18 @@ struct sf_engine {
     double settle_s;
     uint64_t way_steps[2];        /* steps run each way: [0] one after another, [1] parallel */
     sf_row_task *tasks[SF_MAX_THREADS];   /* per part: a batch of rows to deliver */
-    /* how many neurons of population k fired in part t's range this step: fired[t *
-     * fired_stride + k], a row of whole cache lines per part (each part writes its own,
-     * every part reads them all) */
+    /* how many neurons of population k fired in part t's range at a step of parity b:
+     * fired[(b * n_threads + t) * fired_stride + k], a row of whole pages per part (each
+     * part writes its own, every part reads them all) */
     uint32_t *fired;
     uint32_t fired_stride;
 };
 
-#define SF_FIRED(e, t, k) ((e)->fired[(size_t)(t) * (e)->fired_stride + (k)])
+#define SF_FIRED(e, b, t, k) \
+    ((e)->fired[((size_t)(b) * (e)->n_threads + (t)) * (e)->fired_stride + (k)])
+/* The spike lists of a step of parity b (sf_pop.spk_index) */
+#define SF_SPK_INDEX(p, b) ((p)->spk_index + (size_t)(b) * (p)->stride)
+#define SF_SPK_COUNT(p, b) ((p)->spk_count + (size_t)(b) * (p)->stride)
 
 static inline double now_s(void) {
     struct timespec ts;
@@ -184,16 +192,19 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
     if (e->pops) memset(e->pops, 0, (n_pops ? n_pops : 1) * sizeof(sf_pop));
     else e->n_pops = 0;
     e->blocks = calloc(n_blocks ? n_blocks : 1, sizeof(sf_block_desc));
-    e->fired_stride = (n_pops + 15u) & ~15u;
-    if (!e->fired_stride) e->fired_stride = 16;
+    /* a page per row: each thread writes its rows at every step (see alloc_array) */
+    e->fired_stride = (n_pops + 1023u) & ~1023u;
+    if (!e->fired_stride) e->fired_stride = 1024;
     mem = NULL;
-    if (posix_memalign(&mem, 64, (size_t)e->n_threads * e->fired_stride * sizeof(uint32_t)))
-        mem = NULL;
+    const size_t fired_size = 2 * (size_t)e->n_threads * e->fired_stride * sizeof(uint32_t);
+    if (posix_memalign(&mem, 4096, fired_size)) mem = NULL;
     e->fired = mem;
-    if (e->fired) memset(e->fired, 0, (size_t)e->n_threads * e->fired_stride * sizeof(uint32_t));
+    if (e->fired) memset(e->fired, 0, fired_size);
     if (!e->pops || !e->blocks || !e->fired) { sf_engine_free(e); return NULL; }
     for (uint32_t t = 0; t < e->n_threads; t++) {
-        e->tasks[t] = malloc(SF_TASKS * sizeof(sf_row_task));
+        void *task = NULL;   /* on pages of its own: its thread writes it at every step */
+        if (posix_memalign(&task, 4096, SF_TASKS * sizeof(sf_row_task))) task = NULL;
+        e->tasks[t] = task;
         if (!e->tasks[t]) { sf_engine_free(e); return NULL; }
     }
     sf_engine_set_thread_mode(e, SF_THREADS_ADAPTIVE);
@@ -247,8 +258,8 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
     }
     p->stride = (size_t)sf_stride(desc->n ? desc->n : 1);
     p->ring = alloc_array(p, (size_t)e->n_slots * plane_size(p) * sizeof(sf_real));
-    p->spk_index = alloc_array(p, p->stride * sizeof(uint32_t));
-    p->spk_count = alloc_array(p, p->stride * sizeof(uint32_t));
+    p->spk_index = alloc_array(p, 2 * p->stride * sizeof(uint32_t));
+    p->spk_count = alloc_array(p, 2 * p->stride * sizeof(uint32_t));
     if (!p->ring || !p->spk_index || !p->spk_count) return SF_ERR_NOMEM;
     if (e->event_bins && bins_alloc(e, p)) return SF_ERR_NOMEM;
     return SF_OK;
@@ -448,15 +459,17 @@ void sf_engine_thread_range(uint32_t n, uint32_t n_threads, uint32_t t, uint32_t
 
 uint32_t sf_engine_threads(const sf_engine *e) { return e->n_threads; }
 
-static int log_spikes(sf_engine *e, uint32_t k, uint64_t stamp) {
+/* The spikes of population k at the step before `stamp` (its lists of parity buf). */
+static int log_spikes(sf_engine *e, uint32_t k, uint64_t stamp, uint32_t buf) {
     sf_pop *p = &e->pops[k];
+    const uint32_t *spk_index = SF_SPK_INDEX(p, buf), *spk_count = SF_SPK_COUNT(p, buf);
     for (uint32_t t = 0; t < e->n_threads; t++) {
         const uint32_t begin = p->part[t];
-        for (uint32_t j = begin; j < begin + SF_FIRED(e, t, k); j++) {
-            const uint32_t i = p->spk_index[j];
-            p->total += p->spk_count[j];
+        for (uint32_t j = begin; j < begin + SF_FIRED(e, buf, t, k); j++) {
+            const uint32_t i = spk_index[j];
+            p->total += spk_count[j];
             if (!p->d.record_spikes || !p->d.record_spikes[i]) continue;
-            for (uint32_t c = 0; c < p->spk_count[j]; c++) {
+            for (uint32_t c = 0; c < spk_count[j]; c++) {
                 if (p->log_n == p->log_cap) {
                     uint64_t cap = p->log_cap ? 2 * p->log_cap : 1024;
                     uint64_t *ns = realloc(p->log_step, cap * sizeof(uint64_t));
@@ -789,25 +802,27 @@ static void deliver_rows(sf_engine *e, const sf_row_task *task, uint32_t n, uint
  * be fetched ahead across blocks and populations. */
 static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t step) {
     sf_row_task *task = e->tasks[tid];
+    const uint32_t buf = (uint32_t)(step & 1);
     uint32_t n = 0;
     for (uint32_t k = 0; k < e->n_pops; k++) {
         const sf_pop *p = &e->pops[k];
         uint32_t fired = 0;
-        for (uint32_t t = 0; t < e->n_threads; t++) fired += SF_FIRED(e, t, k);
+        for (uint32_t t = 0; t < e->n_threads; t++) fired += SF_FIRED(e, buf, t, k);
         if (!fired) continue;
+        const uint32_t *spk_index = SF_SPK_INDEX(p, buf), *spk_count = SF_SPK_COUNT(p, buf);
         for (uint32_t ob = 0; ob < p->n_out; ob++) {
             const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
             if (b->thread != tid) continue;
             for (uint32_t t = 0; t < e->n_threads; t++) {
                 const uint32_t begin = p->part[t];
-                for (uint32_t j = begin; j < begin + SF_FIRED(e, t, k); j++) {
+                for (uint32_t j = begin; j < begin + SF_FIRED(e, buf, t, k); j++) {
                     if (n == SF_TASKS) {
                         deliver_rows(e, task, n, slot, tid, step);
                         n = 0;
                     }
                     task[n].b = b;
-                    task[n].i = p->spk_index[j];
-                    task[n].mult = p->spk_count[j];
+                    task[n].i = spk_index[j];
+                    task[n].mult = spk_count[j];
                     n++;
                 }
             }
@@ -816,23 +831,64 @@ static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t st
     deliver_rows(e, task, n, slot, tid, step);
 }
 
+/* Stamps s < x with s >= origin and (s - origin) % interval == 0: the samples due before x. */
+static inline uint64_t due_before(const sf_sample_desc *sd, uint64_t x) {
+    return x <= sd->origin ? 0 : (x - sd->origin + sd->interval - 1) / sd->interval;
+}
+
+/* Write sample `row` of sd for the indices in [lo, hi) (every index: 0, UINT32_MAX). */
+static void sample_row(const sf_engine *e, const sf_sample_desc *sd, uint64_t row,
+                       uint32_t lo, uint32_t hi) {
+    const sf_pop *p = &e->pops[sd->pop];
+    double *out = sd->out + row * sd->n_index;
+    if (p->d.state_by_field) {   /* the variable's array in the block */
+        const double *var = (const double *)((const char *)p->d.state
+                                             + (size_t)sd->offset * p->stride);
+        for (uint32_t k = 0; k < sd->n_index; k++) {
+            const uint32_t i = sd->index[k];
+            if (i >= lo && i < hi) out[k] = var[i];
+        }
+    } else {                     /* the field of each neuron's struct */
+        const char *base = (const char *)p->d.state + sd->offset;
+        for (uint32_t k = 0; k < sd->n_index; k++) {
+            const uint32_t i = sd->index[k];
+            if (i >= lo && i < hi) out[k] = *(const double *)(base + (size_t)i * p->d.state_size);
+        }
+    }
+}
+
 static void sample(sf_engine *e, uint64_t stamp) {
     for (uint32_t r = 0; r < e->n_samples; r++) {
         sf_sample_desc *sd = &e->samples[r];
         if (stamp < sd->origin || (stamp - sd->origin) % sd->interval != 0 || sd->count >= sd->capacity)
             continue;
-        const sf_pop *p = &e->pops[sd->pop];
-        double *out = sd->out + sd->count * sd->n_index;
-        if (p->d.state_by_field) {   /* the variable's array in the block */
-            const double *var = (const double *)((const char *)p->d.state
-                                                 + (size_t)sd->offset * p->stride);
-            for (uint32_t k = 0; k < sd->n_index; k++) out[k] = var[sd->index[k]];
-        } else {                     /* the field of each neuron's struct */
-            const char *base = (const char *)p->d.state + sd->offset;
-            for (uint32_t k = 0; k < sd->n_index; k++)
-                out[k] = *(const double *)(base + (size_t)sd->index[k] * p->d.state_size);
-        }
+        sample_row(e, sd, sd->count, 0, UINT32_MAX);
         sd->count++;
+    }
+}
+
+/* Part tid's neurons of the samples due at `stamp`, in a loop whose first stamp is `first`
+ * and that found `count0[r]` samples written: the row is found from the stamp, not from
+ * sd->count, which the loop sets at its end (sample_counts), so that no thread writes
+ * what another reads while the threads run apart. */
+static void sample_part(const sf_engine *e, uint64_t stamp, uint64_t first,
+                        const uint64_t *count0, uint32_t tid) {
+    for (uint32_t r = 0; r < e->n_samples; r++) {
+        const sf_sample_desc *sd = &e->samples[r];
+        if (stamp < sd->origin || (stamp - sd->origin) % sd->interval != 0) continue;
+        const uint64_t row = count0[r] + due_before(sd, stamp) - due_before(sd, first);
+        if (row >= sd->capacity) continue;
+        const sf_pop *p = &e->pops[sd->pop];
+        if (p->part[tid] < p->part[tid + 1]) sample_row(e, sd, row, p->part[tid], p->part[tid + 1]);
+    }
+}
+
+/* sd->count after the loop of sample_part over stamps [first, end). */
+static void sample_counts(sf_engine *e, uint64_t first, uint64_t end, const uint64_t *count0) {
+    for (uint32_t r = 0; r < e->n_samples; r++) {
+        sf_sample_desc *sd = &e->samples[r];
+        const uint64_t c = count0[r] + due_before(sd, end) - due_before(sd, first);
+        sd->count = c < sd->capacity ? c : sd->capacity;
     }
 }
 
@@ -847,7 +903,7 @@ int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sour
             if (k >= e->n_pops || sd->target_index[t] >= e->pops[k].d.n) return SF_ERR_ARG;
             sf_pop *p = &e->pops[k];
             if (!p->i_inj) {
-                p->i_inj = calloc(p->d.n ? p->d.n : 1, sizeof(double));
+                p->i_inj = calloc(2 * (size_t)(p->d.n ? p->d.n : 1), sizeof(double));
                 if (!p->i_inj) return SF_ERR_NOMEM;
             }
             p->injected = 1;
@@ -855,7 +911,7 @@ int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sour
     }
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
-        if (p->i_inj && !p->injected) memset(p->i_inj, 0, p->d.n * sizeof(double));
+        if (p->i_inj && !p->injected) memset(p->i_inj, 0, 2 * (size_t)p->d.n * sizeof(double));
         p->d.i_inj = p->injected ? p->i_inj : NULL;
     }
     e->sources = sources;
@@ -864,12 +920,14 @@ int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sour
 }
 
 /* Compute every source's amplitude for time step `step` and add it to its targets'
- * injected current (one thread; the neuron updates of `step` read it afterwards). */
+ * injected current of that step's parity (one thread; the neuron updates of `step` read it
+ * afterwards, those of step - 1 read the other array meanwhile). */
 static void inject(sf_engine *e, uint64_t step) {
     if (!e->n_sources) return;
+    const size_t off = (size_t)(step & 1);
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
-        if (p->injected) memset(p->i_inj, 0, p->d.n * sizeof(double));
+        if (p->injected) memset(p->i_inj + off * p->d.n, 0, p->d.n * sizeof(double));
     }
     for (uint32_t j = 0; j < e->n_sources; j++) {
         sf_source_desc *sd = &e->sources[j];
@@ -882,8 +940,10 @@ static void inject(sf_engine *e, uint64_t step) {
         ctx.params_changed = 0;
         ctx.reserved = 0;
         const double amp = sd->current(sd->params, sd->derived, sd->state, &ctx);
-        for (uint32_t t = 0; t < sd->n_targets; t++)
-            e->pops[sd->target_pop[t]].i_inj[sd->target_index[t]] += amp;
+        for (uint32_t t = 0; t < sd->n_targets; t++) {
+            sf_pop *p = &e->pops[sd->target_pop[t]];
+            p->i_inj[off * p->d.n + sd->target_index[t]] += amp;
+        }
         if (sd->record_out) {
             if (sd->record_count == 0) sd->record_first_step = step;
             if (sd->record_count < sd->record_capacity)
@@ -894,13 +954,14 @@ static void inject(sf_engine *e, uint64_t step) {
 
 /* Phase 1 of a step for thread tid: update its range of every population. */
 static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t tid) {
+    const uint32_t buf = (uint32_t)(step & 1);
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
         const uint32_t begin = p->part[tid], end = p->part[tid + 1];
         /* dirty is written only when it changes: the threads' entries share cache lines,
          * and a write that leaves a line as it was still takes it away from the others */
         if (begin == end) {
-            SF_FIRED(e, tid, k) = 0;
+            SF_FIRED(e, buf, tid, k) = 0;
             continue;
         }
         sf_context ctx;
@@ -930,15 +991,16 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
             bin_apply(&p->bins[kb], pv.input);
             if (p->dirty[kb]) p->dirty[kb] = 0;
         }
-        pv.i_inj = p->d.i_inj;
+        pv.i_inj = p->d.i_inj ? p->d.i_inj + (size_t)buf * p->d.n : NULL;
+        uint32_t *spk_index = SF_SPK_INDEX(p, buf), *spk_count = SF_SPK_COUNT(p, buf);
         uint32_t n_fired = 0;
-        p->d.update(&pv, begin, end, &ctx, p->spk_index + begin, p->spk_count + begin, &n_fired);
-        SF_FIRED(e, tid, k) = n_fired;
+        p->d.update(&pv, begin, end, &ctx, spk_index + begin, spk_count + begin, &n_fired);
+        SF_FIRED(e, buf, tid, k) = n_fired;
         if (p->arch) {   /* this thread's neurons only: their archives are its own */
             const double t_stamp = (double)(step + 1) * e->dt;
             for (uint32_t j = begin; j < begin + n_fired; j++)
-                for (uint32_t c = 0; c < p->spk_count[j]; c++)
-                    if (archive_spike(p, p->spk_index[j], t_stamp)) e->archive_error = 1;
+                for (uint32_t c = 0; c < spk_count[j]; c++)
+                    if (archive_spike(p, spk_index[j], t_stamp)) e->archive_error = 1;
         }
     }
 }
@@ -946,7 +1008,7 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
 /* Between the phases, one thread does the bookkeeping that needs every range. */
 static int bookkeeping(sf_engine *e, uint64_t step) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
-        int rc = log_spikes(e, k, step + 1);
+        int rc = log_spikes(e, k, step + 1, (uint32_t)(step & 1));
         if (rc) return rc;
     }
     sample(e, step + 1);
@@ -984,11 +1046,36 @@ static int run_serial(sf_engine *e, uint64_t first, uint64_t n_steps) {
     return err;
 }
 
+/* Whether every part's ring entries are written only by the thread that updates it (the
+ * blocks onto each part delivered by the part's own thread), so that a thread may update
+ * its part of the next step as soon as it has delivered this one: one barrier a step. */
+static int own_delivery(const sf_engine *e) {
+    for (uint32_t k = 0; k < e->n_pops; k++)
+        for (uint32_t t = 0; t < e->n_threads; t++)
+            if (e->pops[k].deliver_by[t] != UINT32_MAX && e->pops[k].deliver_by[t] != t) return 0;
+    return 1;
+}
+
 #ifdef _OPENMP
-/* The same steps with part t run by thread t, two barriers a step. */
+/* The same steps with part t run by thread t. With own delivery (own_delivery), one
+ * barrier a step, between the updates, which list the step's spikes, and the deliveries,
+ * which read every part's list: a thread then goes on to its next update while the
+ * others still deliver, since what it reads there (its part's ring slot or bins, the
+ * injected currents, its neurons' state and archives) no other thread writes, and what it
+ * writes (the other spike lists, the next injected currents, its samples) no other thread
+ * reads before the next barrier. Otherwise a second barrier after the deliveries, since
+ * another thread's delivery writes the part's input. Either way the results are
+ * run_serial's. */
 static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
     int err = SF_OK;
     const uint32_t n_threads = e->n_threads;
+    const int one = own_delivery(e);
+    uint64_t *count0 = NULL;       /* the samples' counts before the loop (sample_part) */
+    if (one && e->n_samples) {
+        count0 = malloc(e->n_samples * sizeof(uint64_t));
+        if (!count0) return SF_ERR_NOMEM;
+        for (uint32_t r = 0; r < e->n_samples; r++) count0[r] = e->samples[r].count;
+    }
     int short_team = 0;
 #pragma omp parallel num_threads(e->n_threads)
     {
@@ -1007,25 +1094,44 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
             const double t0 = now_s();
             update_phase(e, step, slot, tid);
             const double t1 = now_s();
-#pragma omp barrier
+            if (one) {
+                sample_part(e, step + 1, first + 1, count0, tid);
+                if (tid == 0) inject(e, step + 1);   /* into the other step's array */
+            }
             const double t2 = now_s();
+#pragma omp barrier
+            const double t3 = now_s();
+            /* err was set before this barrier (one barrier) or the one after the last
+             * delivery (two), so every thread stops at the same step */
+            if (one && err) break;
             if (tid == 0) {
-                int rc = bookkeeping(e, step);
+                int rc = SF_OK;
+                if (one) {
+                    for (uint32_t k = 0; k < e->n_pops && !rc; k++)
+                        rc = log_spikes(e, k, step + 1, (uint32_t)(step & 1));
+                } else {
+                    rc = bookkeeping(e, step);
+                }
                 if (rc) err = rc;
             }
-            const double t3 = now_s();
-            deliver_phase(e, slot, tid, step);
             const double t4 = now_s();
-#pragma omp barrier
+            deliver_phase(e, slot, tid, step);
             const double t5 = now_s();
+            double t6 = t5;
+            if (!one) {
+#pragma omp barrier
+                t6 = now_s();
+            }
             ph[SF_PHASE_UPDATE] += t1 - t0;
-            ph[SF_PHASE_WAIT] += (t2 - t1) + (t5 - t4);
-            ph[SF_PHASE_BOOKKEEPING] += t3 - t2;
-            ph[SF_PHASE_DELIVER] += t4 - t3;
-            if (err) break;   /* every thread reads err after the same barrier */
+            ph[SF_PHASE_WAIT] += (t3 - t2) + (t6 - t5);
+            ph[SF_PHASE_BOOKKEEPING] += (t2 - t1) + (t4 - t3);
+            ph[SF_PHASE_DELIVER] += t5 - t4;
+            if (!one && err) break;   /* every thread reads err after the same barrier */
         }
         for (int k = 0; k < SF_N_PHASES; k++) e->phase[tid][k] += ph[k];
     }
+    if (count0 && !short_team) sample_counts(e, first + 1, first + n_steps + 1, count0);
+    free(count0);
     if (short_team) return run_serial(e, first, n_steps);
     return err;
 }
@@ -1046,6 +1152,8 @@ int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode) {
     e->settle_s = SF_SETTLE_MIN_SECONDS;
     return SF_OK;
 }
+
+uint32_t sf_engine_barriers(const sf_engine *e) { return own_delivery(e) ? 1u : 2u; }
 
 void sf_engine_thread_mode_steps(const sf_engine *e, uint64_t *out) {
     out[0] = e->way_steps[1];

@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 11u
+#define SF_ENGINE_ABI_VERSION 12u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -252,16 +252,17 @@ SF_API void sf_engine_take_spikes(sf_engine *e, uint32_t pop, uint64_t *steps, u
 /* Total spikes emitted by a population since creation (diagnostics). */
 SF_API uint64_t sf_engine_total_spikes(const sf_engine *e, uint32_t pop);
 /* Where the time loop's time goes, per thread (seconds since the engine was made):
- * neuron updates, the serial bookkeeping of thread 0 (spike log, sampling, current
- * sources), spike delivery, and waiting at the two barriers of a step. */
+ * neuron updates, the bookkeeping (the spike log and current sources on thread 0;
+ * sampling, on thread 0 or each thread its own part), spike delivery, and waiting at the
+ * barriers (sf_engine_barriers). */
 enum { SF_PHASE_UPDATE = 0, SF_PHASE_BOOKKEEPING = 1, SF_PHASE_DELIVER = 2, SF_PHASE_WAIT = 3,
        SF_N_PHASES = 4 };
 /* Copies SF_MAX_THREADS x SF_N_PHASES doubles (row per thread) to out. */
 SF_API void sf_engine_phase_times(const sf_engine *e, double *out);
 /* How the engine's parts run. The rows, bins and neuron ranges are laid out for n_threads
  * parts, and part t gives the same results whichever thread runs it, so the parts may run
- * on n_threads threads (two barriers a step) or one after another on the calling thread
- * (none), with bitwise the same results. SF_THREADS_ADAPTIVE (the default) times both
+ * on n_threads threads (sf_engine_barriers a step) or one after another on the calling
+ * thread (none), with bitwise the same results. SF_THREADS_ADAPTIVE (the default) times both
  * ways in a probe of alternating chunks (SF_PROBE_ROUNDS chunks of about
  * SF_PROBE_CHUNK_SECONDS each way, at least SF_PROBE_MIN_STEPS steps), so that both meet
  * the same activity, runs the faster, and probes again after SF_SETTLE_MIN_SECONDS of
@@ -276,6 +277,10 @@ enum { SF_THREADS_ADAPTIVE = 0, SF_THREADS_PARALLEL = 1, SF_THREADS_SERIAL = 2 }
 SF_API int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode);
 /* Steps run so far with the parts in parallel (out[0]) and one after another (out[1]). */
 SF_API void sf_engine_thread_mode_steps(const sf_engine *e, uint64_t *out);
+/* Barriers a step when the parts run in parallel: 1 when the blocks onto every part are
+ * delivered by the part's own thread (a thread goes on to its next update as soon as it
+ * has delivered), else 2 (a thread waits until every delivery onto its part is done). */
+SF_API uint32_t sf_engine_barriers(const sf_engine *e);
 /* Neurons [begin, end) of a population of n handled by thread t of n_threads. */
 SF_API void sf_engine_thread_range(uint32_t n, uint32_t n_threads, uint32_t t, uint32_t *begin,
                                    uint32_t *end);

@@ -51,6 +51,9 @@ def test_every_way_gives_bitwise_the_same_results(reference, threads, parallel, 
         sim.end()
     assert len(prof["threads"]) == threads
     assert prof["parallel_steps"] + prof["serial_steps"] == STEPS
+    # every population's inputs are delivered by its own thread: the threads run apart
+    # between one step's deliveries and the next step's updates (one barrier a step)
+    assert prof["barriers_per_step"] == 1
     if parallel is True:
         assert prof["serial_steps"] == 0
     elif parallel is False:
@@ -102,6 +105,49 @@ def test_more_threads_than_cpus_warns(monkeypatch):
         assert state.backend.threads == 8
     finally:
         sim.end()
+
+
+def _sampled(threads, parallel):
+    """Samples at intervals that are not the time step, from an origin off the first step,
+    over runs of lengths that are not multiples of the interval, with current sources and
+    split populations: the rows the threads write apart must be the rows one thread writes."""
+    sim.setup(timestep=0.1, threads=threads, host={"parallel": parallel})
+    a = sim.Population(2100, sim.IF_curr_exp(i_offset=1.0, tau_refrac=2.0))
+    b = sim.Population(90, sim.IF_cond_exp(i_offset=0.2))
+    rng = sim.NumpyRNG(seed=5)
+    delay = sim.RandomDistribution("uniform", (0.1, 3.0), rng=rng)
+    sim.Projection(a, b, sim.FixedProbabilityConnector(0.02, rng=rng),
+                   sim.StaticSynapse(weight=0.01, delay=delay))
+    sim.Projection(b, a, sim.FixedProbabilityConnector(0.1, rng=rng),
+                   sim.StaticSynapse(weight=-0.3, delay=delay), receptor_type="inhibitory")
+    sim.NoisyCurrentSource(mean=0.1, stdev=0.3, dt=0.3).inject_into(a[::7])
+    sim.StepCurrentSource(times=[3.0, 9.1, 20.0], amplitudes=[0.4, -0.2, 0.1]).inject_into(b)
+    a[3:2090:13].record("v", sampling_interval=0.3)
+    b.record(["v", "spikes"], sampling_interval=0.7)
+    a.record("spikes")
+    sim.run(0.4)                     # the first sample of a falls in the second run
+    for t in (7.3, 11.9, 0.2, 30.0):
+        sim.run(t)
+    out = []
+    for p in (a, b):
+        seg = p.get_data().segments[0]
+        out.append(seg.filter(name="v")[0].magnitude.copy())
+        out.append(np.concatenate([np.asarray(st.magnitude) for st in seg.spiketrains]))
+    prof = state.backend.profile()
+    sim.end()
+    return out, prof
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_samples_written_by_each_thread_for_its_part_match_one_thread(threads, monkeypatch):
+    monkeypatch.setattr(host_engine, "SPLIT_MIN_NEURONS", 1000)
+    want, _ = _sampled(1, "auto")
+    got, prof = _sampled(threads, True)
+    assert prof["barriers_per_step"] == 1 and prof["serial_steps"] == 0
+    assert want[0].shape == (167, 161) and want[2].shape[0] == 72
+    assert len(want[1]) > 100 and len(want[3]) > 10
+    for x, y in zip(want, got):
+        np.testing.assert_array_equal(x, y)
 
 
 SHORT_TEAM = """
@@ -229,7 +275,10 @@ def _skewed_results(pops, stdp):
 @pytest.mark.parametrize("bins", [False, True])
 @pytest.mark.parametrize("threads,parallel", [(2, True), (2, False), (3, True)])
 def test_delivery_on_another_thread_than_the_updates_gives_the_same_results(threads, parallel,
-                                                                            bins):
+                                                                            bins, monkeypatch):
+    # balance the delivery whatever it gains (2 threads: owners 75 300 connections on one
+    # thread, balanced 60 500; 3 threads: 58 500 either way)
+    monkeypatch.setattr(host_engine, "DELIVERY_BALANCE_GAIN", 0.0)
     pops, stdp = _skewed(1, False, "auto")
     try:
         sim.run(80.0)
@@ -243,6 +292,7 @@ def test_delivery_on_another_thread_than_the_updates_gives_the_same_results(thre
         owners = [[t for t in range(threads) if b[t + 1] > b[t]] for b in be.parts]
         moved = [k for k, d in enumerate(be.deliverers) if d is not None and [d] != owners[k]]
         assert moved, (be.parts, be.deliverers)      # the case this test is about
+        assert be.profile()["barriers_per_step"] == 2
         got = _skewed_results(pops, stdp)
     finally:
         sim.end()
@@ -257,8 +307,13 @@ def test_delivery_on_another_thread_than_the_updates_gives_the_same_results(thre
 
 def test_delivery_threads_balance_the_incoming_connections():
     parts = host_engine.part_bounds((500, 150, 200, 80), 2)
-    d = host_engine.delivery_threads(parts, [(1, 40_000), (1, 15_000), (2, 12_000),
+    assert parts[0][1] == 500 and parts[1][1] == 0 and parts[2][1] == 0   # 500 | 150, 200, 80
+    # owners: 2 000 connections on thread 0, 80 000 on thread 1; balanced 42 000 | 40 000
+    d = host_engine.delivery_threads(parts, [(1, 30_000), (1, 10_000), (2, 40_000),
                                              (0, 2_000)], 2)
-    assert d[1] == 0 and d[2] == 1 and d[0] == 1 and d[3] is None     # no input: none
+    assert d[1] == 0 and d[2] == 1 and d[0] == 0 and d[3] is None     # no input: none
+    # owners 67 000 on one thread against 47 000 balanced: not worth a second barrier
+    mild = host_engine.delivery_threads(parts, [(1, 40_000), (2, 27_000), (0, 20_000)], 2)
+    assert mild == [None] * 4
     split = host_engine.part_bounds((5000, 100), 2)
     assert host_engine.delivery_threads(split, [(0, 10), (1, 10)], 2)[0] is None

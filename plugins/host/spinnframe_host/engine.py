@@ -32,7 +32,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 11
+ENGINE_ABI = 12
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -201,6 +201,8 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_set_event_bins.argtypes = [C.c_void_p, C.c_uint32, C.c_uint32]
         lib.sf_engine_set_thread_mode.argtypes = [C.c_void_p, C.c_uint32]
         lib.sf_engine_thread_mode_steps.argtypes = [C.c_void_p, C.POINTER(C.c_uint64)]
+        lib.sf_engine_barriers.restype = C.c_uint32
+        lib.sf_engine_barriers.argtypes = [C.c_void_p]
         lib.sf_engine_event_bins.restype = C.c_uint32
         lib.sf_engine_event_bins.argtypes = [C.c_void_p]
         _engine_libs[path] = lib
@@ -402,20 +404,33 @@ def _part_bounds(sizes: tuple[int, ...], threads: int, split_min: int,
     return tuple(out)
 
 
+#: delivery_threads moves the delivery onto whole populations off their updating threads
+#: only where that lowers the busiest thread's incoming connections by more than this
+#: factor: with every population's inputs delivered by its own thread the engine needs one
+#: barrier a step instead of two (engine.h, sf_engine_barriers), which was worth more than
+#: balancing a milder difference (microcircuit 0.05, 2 threads: loop 0.15-0.16 s with one
+#: barrier and the deliveries 0-30 % apart, 0.18-0.19 s balanced with two barriers).
+#: 0 balances always.
+DELIVERY_BALANCE_GAIN = 1.5
+
+
 def delivery_threads(parts, incoming, threads: int) -> list[int | None]:
     """Which thread delivers the synapses onto each population that is whole on one thread
-    (None for a split population: each part's own thread). ``incoming``: (post population,
-    connections) of every projection. The neuron updates of a population and the delivery
-    of its input need not run on the same thread (the phases are apart), so the delivery is
-    balanced on its own, by the connections onto each population (largest first, to the
-    thread with the fewest so far): the parts balance neurons, and a population whose
-    neurons receive more synapses would otherwise load its thread's delivery alone
-    (microcircuit 0.05: one thread delivered 40-50 % more than the other). Every block onto
-    a population goes to one thread, so its inputs still arrive in one thread's order."""
+    (None: each part's own thread). ``incoming``: (post population, connections) of every
+    projection. The parts balance neurons, and a population whose neurons receive many
+    more synapses than others' loads its thread's delivery alone; the delivery onto a
+    population need not run on the thread that updates it, so it can be balanced on its
+    own, by the connections onto each population (largest first, to the thread with the
+    fewest so far). That costs a second barrier a step, so it is done only where it lowers
+    the most connections any thread delivers by more than DELIVERY_BALANCE_GAIN; otherwise
+    every population's inputs are delivered by its own threads (all None). Every block
+    onto a population goes to one thread, so its inputs still arrive in one thread's
+    order."""
     syn = [0] * len(parts)
     for post, n in incoming:
         syn[post] += int(n)
     load = [0.0] * threads
+    own = [0.0] * threads
     out: list[int | None] = [None] * len(parts)
     whole = []
     for k, b in enumerate(parts):
@@ -424,13 +439,18 @@ def delivery_threads(parts, incoming, threads: int) -> list[int | None]:
             n = b[-1]
             for t in owners:
                 load[t] += syn[k] * (b[t + 1] - b[t]) / n
+                own[t] += syn[k] * (b[t + 1] - b[t]) / n
         else:
             whole.append(k)
+            if owners:
+                own[owners[0]] += syn[k]
     for k in sorted(whole, key=lambda k: (-syn[k], k)):
         if threads > 1 and syn[k]:
             t = min(range(threads), key=lambda t: (load[t], t))
             load[t] += syn[k]
             out[k] = t
+    if max(own) <= DELIVERY_BALANCE_GAIN * max(load):
+        return [None] * len(parts)
     return out
 
 
@@ -1197,11 +1217,13 @@ class HostBackend:
         """Where the time of the runs so far went (seconds): ``setup`` (building or
         updating the engine: compiling, packing synapses), ``loop`` (the C time loop),
         ``run`` (all of run()), and per engine thread the loop's phases ``update``,
-        ``bookkeeping`` (spike log, sampling, current sources; thread 0), ``deliver``
-        and ``wait`` (barriers); with several threads, ``parallel_steps`` and
-        ``serial_steps``: the steps run with the threads' parts in parallel and one after
-        another on one thread (``setup(host={"parallel": ...})``; a part's phases count
-        under its thread either way)."""
+        ``bookkeeping`` (spike log and current sources on thread 0; sampling there or,
+        with one barrier a step, by each thread for its part), ``deliver`` and ``wait``
+        (barriers); with several threads, ``parallel_steps`` and ``serial_steps``: the
+        steps run with the threads' parts in parallel and one after another on one thread
+        (``setup(host={"parallel": ...})``; a part's phases count under its thread either
+        way), and ``barriers_per_step`` in parallel: 1 when every part's inputs are
+        delivered by its own thread, else 2 (engine.h, sf_engine_barriers)."""
         out = dict(self.times)
         if self.engine is not None:
             raw = (C.c_double * (MAX_THREADS * len(PHASES)))()
@@ -1212,6 +1234,7 @@ class HostBackend:
                 ways = (C.c_uint64 * 2)()
                 self.lib.sf_engine_thread_mode_steps(self.engine, ways)
                 out["parallel_steps"], out["serial_steps"] = int(ways[0]), int(ways[1])
+                out["barriers_per_step"] = int(self.lib.sf_engine_barriers(self.engine))
         return out
 
     def profile_report(self) -> str:
@@ -1222,7 +1245,8 @@ class HostBackend:
         for t, ph in enumerate(p.get("threads", [])):
             lines.append(f"  thread {t}: " + ", ".join(f"{k} {v:.3f} s" for k, v in ph.items()))
         if "parallel_steps" in p:
-            lines.append(f"  steps with the threads in parallel {p['parallel_steps']}, "
+            lines.append(f"  steps with the threads in parallel {p['parallel_steps']} "
+                         f"({p['barriers_per_step']} barrier(s) a step), "
                          f"one after another {p['serial_steps']}")
         return "\n".join(lines)
 
