@@ -293,7 +293,8 @@ int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc) {
         return SF_ERR_ARG;
     if (desc->receptor >= e->pops[desc->post].d.n_receptors || desc->thread >= e->n_threads)
         return SF_ERR_ARG;
-    const int replacing = e->blocks[b].row_ptr != NULL;
+    if (!desc->row_ptr == !desc->row_ptr32) return SF_ERR_ARG;   /* exactly one of them */
+    const int replacing = e->blocks[b].row_ptr != NULL || e->blocks[b].row_ptr32 != NULL;
     if (replacing && e->blocks[b].pre != desc->pre) return SF_ERR_ARG;
     /* every block onto one part of a population is delivered by the same thread, so that
      * the part's ring entries (or bins) receive their inputs in one thread's order */
@@ -711,6 +712,14 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
     else if (b->weight_index) { SF_ROW_SINKS(NEXT_D, SAME, TARGET, wt[b->weight_index[s]]) } \
     else { SF_ROW_SINKS(NEXT_D, SAME, TARGET, w0) }
 
+/* Where row i of block b begins (its end: row_at(b, i + 1)), and its pointer's address. */
+static inline uint64_t row_at(const sf_block_desc *b, uint32_t i) {
+    return b->row_ptr32 ? b->row_ptr32[i] : b->row_ptr[i];
+}
+static inline const void *row_ptr_addr(const sf_block_desc *b, uint32_t i) {
+    return b->row_ptr32 ? (const void *)(b->row_ptr32 + i) : (const void *)(b->row_ptr + i);
+}
+
 /* The first cache lines of row [s0, s1): its first SF_ROW_HEAD synapses in each array. */
 static inline void prefetch_row(const sf_block_desc *b, uint64_t s0, uint64_t s1) {
     const uint64_t e1 = s1 - s0 > SF_ROW_HEAD ? s0 + SF_ROW_HEAD : s1;
@@ -739,7 +748,7 @@ static void deliver_row(sf_engine *e, const sf_block_desc *b, uint32_t i, uint32
     const double w0 = wt ? wt[0] : 0.0;
     const uint32_t dc = b->delay_const;
     const sf_real mult = (sf_real)mult_n;
-    const uint64_t s0 = b->row_ptr[i], s1 = b->row_ptr[i + 1];
+    const uint64_t s0 = row_at(b, i), s1 = row_at(b, i + 1);
     if (b->kind != SF_SYN_STATIC) {
         /* dynamic synapses: one update per spike (a multiple spike repeats it) */
         const double t_spike = (double)(step + 1) * e->dt;
@@ -782,15 +791,15 @@ static void deliver_row(sf_engine *e, const sf_block_desc *b, uint32_t i, uint32
 static void deliver_rows(sf_engine *e, const sf_row_task *task, uint32_t n, uint32_t slot,
                          uint32_t tid, uint64_t step) {
     for (uint32_t r = 0; r < n && r < SF_AHEAD_PTR; r++)
-        __builtin_prefetch(&task[r].b->row_ptr[task[r].i]);
+        __builtin_prefetch(row_ptr_addr(task[r].b, task[r].i));
     for (uint32_t r = 0; r < n && r < SF_AHEAD_ROW; r++)
-        prefetch_row(task[r].b, task[r].b->row_ptr[task[r].i], task[r].b->row_ptr[task[r].i + 1]);
+        prefetch_row(task[r].b, row_at(task[r].b, task[r].i), row_at(task[r].b, task[r].i + 1));
     for (uint32_t r = 0; r < n; r++) {
         if (r + SF_AHEAD_PTR < n)
-            __builtin_prefetch(&task[r + SF_AHEAD_PTR].b->row_ptr[task[r + SF_AHEAD_PTR].i]);
+            __builtin_prefetch(row_ptr_addr(task[r + SF_AHEAD_PTR].b, task[r + SF_AHEAD_PTR].i));
         if (r + SF_AHEAD_ROW < n) {
             const sf_row_task *a = &task[r + SF_AHEAD_ROW];
-            prefetch_row(a->b, a->b->row_ptr[a->i], a->b->row_ptr[a->i + 1]);
+            prefetch_row(a->b, row_at(a->b, a->i), row_at(a->b, a->i + 1));
         }
         deliver_row(e, task[r].b, task[r].i, task[r].mult, slot, tid, step);
     }

@@ -40,7 +40,7 @@ typedef struct sf_pop_desc {
 } sf_pop_desc;
 
 /* A block of synapses from one population to another, onto one receptor, as rows per
- * presynaptic neuron (CSR): row i spans [row_ptr[i], row_ptr[i+1]).
+ * presynaptic neuron (CSR): row i spans [row_ptr[i], row_ptr[i+1]) (or row_ptr32).
  * With several threads, the neurons of every population are divided into contiguous parts
  * (sf_pop_desc.parts) and each block holds only the synapses onto one thread's part,
  * so threads never write the same ring-buffer entries, and every target sums its inputs in
@@ -91,7 +91,7 @@ typedef struct sf_block_desc {
                                       one part of the post population, and every block onto
                                       that part must name the same thread (it may differ
                                       from the part's own, which updates the neurons) */
-    const uint64_t *row_ptr;       /* n_pre + 1 */
+    const uint64_t *row_ptr;       /* n_pre + 1, or NULL when row_ptr32 is given */
     const uint16_t *post16;        /* per synapse, target - post_base */
     uint32_t post_base;
     uint32_t delay_const;          /* delay of every synapse when delay8, delay16 are NULL */
@@ -113,6 +113,8 @@ typedef struct sf_block_desc {
      * TSODYKS q0 = U, q1 = tau_rec, q2 = tau_fac; STOCHASTIC q0 = p */
     const double *q0, *q1, *q2;
     const uint8_t *row_delay;      /* coded delays: delay of each row's first synapse */
+    const uint32_t *row_ptr32;     /* the row pointers in 4 bytes each, for a block of
+                                      fewer than 2^32 synapses (row_ptr NULL) */
 } sf_block_desc;
 
 

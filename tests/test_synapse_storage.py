@@ -32,7 +32,7 @@ def test_one_weight_and_delay_cost_nothing_per_connection(fresh):
     nbytes, n = state.backend.synapse_memory()
     assert n == 120_000
     # 2 bytes per synapse (the target) plus the row pointers of 300 rows
-    assert nbytes == 2 * n + 8 * 301
+    assert nbytes == 2 * n + 4 * 301   # row pointers in 4 bytes (fewer than 2**32 entries)
 
 
 def test_few_distinct_weights_are_exact(fresh):
@@ -373,3 +373,26 @@ def test_a_population_made_after_packing_lays_the_rows_out_anew(prepack_small):
             sim.end()
     assert results[0][0] > 0 and results[0][1] > 0
     assert results[1] == results[0]
+
+
+def test_row_pointers_in_eight_bytes_give_the_same_results(monkeypatch):
+    """Blocks of 2**32 synapses or more keep 8-byte row pointers (engine.h,
+    sf_block_desc.row_ptr): the engine reads either width the same way."""
+    from test_event_bins import _network, _results
+    from spinnframe_host import engine as host
+    runs = []
+    for wide in (False, True):
+        if wide:
+            monkeypatch.setattr(host, "_narrow", lambda b: b)
+        pops, prjs = _network(2, False)
+        try:
+            sim.run(60.0)
+            ptrs = {b.row_ptr.dtype for b in state.backend.keep
+                    if isinstance(b, host.PackedBlock)}
+            assert ptrs == {np.dtype(np.uint64) if wide else np.dtype(np.uint32)}
+            runs.append(_results(pops, prjs))
+        finally:
+            sim.end()
+    assert sum(len(x) for x in runs[0][1::2]) > 50
+    for x, y in zip(*runs):
+        np.testing.assert_array_equal(x, y)

@@ -101,7 +101,7 @@ class BlockDesc(C.Structure):
                 ("dyn", C.c_void_p), ("w", C.c_void_p), ("s0", C.c_void_p), ("s1", C.c_void_p),
                 ("s2", C.c_void_p), ("s3", C.c_void_p), ("tau_psc", C.c_void_p),
                 ("syn_id", C.c_void_p), ("q0", C.c_void_p), ("q1", C.c_void_p),
-                ("q2", C.c_void_p), ("row_delay", C.c_void_p)]
+                ("q2", C.c_void_p), ("row_delay", C.c_void_p), ("row_ptr32", C.c_void_p)]
 
 
 #: Engine codes of the synapse dynamics (engine.h).
@@ -493,7 +493,7 @@ class PackedBlock:
     """The synapses of one projection onto the targets [first, end), as CSR rows in the
     engine's compact forms (engine.h, sf_block_desc)."""
     first: int
-    row_ptr: np.ndarray            # uint64, n_pre + 1
+    row_ptr: np.ndarray            # n_pre + 1: uint32 (fewer than 2**32 entries) or uint64
     post16: np.ndarray             # uint16, target - first
     delay: np.ndarray | None       # uint8 or uint16 steps; None: delay_const for all
     delay_const: int
@@ -502,7 +502,8 @@ class PackedBlock:
     weight_table: np.ndarray | None
     order: np.ndarray | None       # position of each synapse in the ProjectionIR
     # coded delays (engine.h): post16 = target << 2 | step to the delay; row_delay per
-    # row; the positions of the fillers (weight 0) that bridge jumps of > 3 steps
+    # row; the positions of the fillers (weight 0) that bridge jumps of > 3 steps (the
+    # dtype of row_ptr)
     row_delay: np.ndarray | None = None
     fillers: np.ndarray | None = None
 
@@ -594,7 +595,17 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
                        w_out[t], widx_out[t], table, order[t]) for t in range(n_blocks)]
     if CODE_DELAYS and not dynamic and delay_type is np.uint8:
         out = _code_delays(lib, out, n_pre)
-    return out
+    return [_narrow(b) for b in out]
+
+
+def _narrow(b: PackedBlock) -> PackedBlock:
+    """The block with its row pointers and filler positions in 4 bytes each where it holds
+    fewer than 2**32 entries (engine.h, sf_block_desc.row_ptr32): a row costs 4 bytes of
+    index instead of 8 (the full-scale microcircuit has 0.74 M rows on two threads)."""
+    if len(b.post16) >= 2 ** 32:
+        return b
+    fillers = None if b.fillers is None else b.fillers.astype(np.uint32)
+    return attrs.evolve(b, row_ptr=b.row_ptr.astype(np.uint32), fillers=fillers)
 
 
 def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock]:
@@ -972,9 +983,13 @@ class HostBackend:
                 t = deliverer
             d8 = pb.delay if pb.delay is not None and pb.delay.dtype == np.uint8 else None
             d16 = pb.delay if pb.delay is not None and pb.delay.dtype == np.uint16 else None
-            desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, t, _ptr(pb.row_ptr),
+            wide = pb.row_ptr.dtype == np.uint64
+            desc = BlockDesc(prj.pre, prj.post, prj.receptor_index, t,
+                             _ptr(pb.row_ptr) if wide else None,
                              _ptr(pb.post16), pb.first, pb.delay_const, _ptr(d8), _ptr(d16),
                              _ptr(pb.weight), _ptr(pb.weight_index), _ptr(pb.weight_table))
+            if not wide:
+                desc.row_ptr32 = _ptr(pb.row_ptr)
             if pb.row_delay is not None:
                 desc.row_delay = _ptr(pb.row_delay)
             if kind:
