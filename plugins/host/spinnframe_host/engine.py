@@ -469,6 +469,13 @@ def block_bounds(parts: tuple[int, ...]) -> list[tuple[int, int, int]]:
     return out
 
 
+#: Connections of a projection from which its hand-over (HeldRows) returns the freed
+#: memory at once (about 13 bytes each); smaller ones wait for the end of the packing, so
+#: a network of many small projections does not trim the heap after each (microcircuit
+#: 0.05 on 2 threads: 21 trims, 7 ms of a 0.2 s run).
+TRIM_CONNECTIONS = 4_000_000
+
+
 def release_freed_memory() -> None:
     """Return freed heap memory to the system. glibc raises its mmap threshold once large
     blocks are freed, so the arrays a projection hands over (and numpy's temporaries) end
@@ -942,7 +949,14 @@ class HostBackend:
         """_set_block for each (b, ProjectionIR): with several threads, the rows of a few
         projections are packed at once in worker threads (the C packing runs without the
         GIL), and handed to the engine in order; at most threads + 1 packed ahead, so
-        memory stays bounded."""
+        memory stays bounded. The memory freed by the hand-overs goes back to the system
+        after each large projection and once at the end."""
+        try:
+            self._set_blocks_in_order(items, net)
+        finally:
+            release_freed_memory()
+
+    def _set_blocks_in_order(self, items, net) -> None:
         if self.threads <= 1 or len(items) <= 1:
             for b, prj in items:
                 self._set_block(b, prj, net, self._pack(b, prj, net, self.threads))
@@ -971,7 +985,8 @@ class HostBackend:
             index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
             prj.hand_over(HeldRows(self, packed, n_pre, index, prj.delay_steps_range(),
                                    layout))
-            release_freed_memory()
+            if len(prj) >= TRIM_CONNECTIONS:
+                release_freed_memory()
         elif isinstance(prj.source, HeldRows) and prj.source.owner in (None, self):
             prj.source.owner = self
             prj.source.blocks = packed         # the same connections, maybe laid out anew
