@@ -14,6 +14,9 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 #include "engine.h"
 
 
@@ -116,8 +119,11 @@ struct sf_engine {
     volatile int archive_error;   /* an archive could not grow (out of memory) */
     uint32_t event_bins;          /* event bins on (sf_engine_set_event_bins) */
     uint32_t bin_capacity;        /* its capacity argument (0: the default) */
-    /* seconds per thread spent in each phase of the time loop (SF_PHASE_*) */
-    double phase[SF_MAX_THREADS][SF_N_PHASES];
+    /* ticks (sf_ticks) per thread spent in each phase of the time loop (SF_PHASE_*), and
+     * the ticks and seconds when the engine was made, which give ticks per second */
+    uint64_t phase[SF_MAX_THREADS][SF_N_PHASES];
+    uint64_t tick0;
+    double second0;
     /* how the parts run (sf_engine_set_thread_mode): the mode, and for the adaptive one
      * the way now running (1: parallel, 0: one after another), whether it is a probe, the
      * way that ran before it (2: none yet), the time and steps of the current stretch,
@@ -151,6 +157,25 @@ static inline double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A clock for the phase timings, read several times per step and part: the CPU's time
+ * stamp counter where there is one (a read costs a few ns; clock_gettime 26 ns on the
+ * development machine, 3-5 % of a small network's loop), else clock_gettime in ns.
+ * Converted to seconds when asked for (sf_engine_phase_times), by the ticks and seconds
+ * elapsed since the engine was made. */
+static inline uint64_t sf_ticks(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return __rdtsc();
+#elif defined(__aarch64__)
+    uint64_t v;
+    __asm__ volatile("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
 }
 
 uint32_t sf_engine_abi_version(void) { return SF_ENGINE_ABI_VERSION; }
@@ -208,6 +233,8 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
         if (!e->tasks[t]) { sf_engine_free(e); return NULL; }
     }
     sf_engine_set_thread_mode(e, SF_THREADS_ADAPTIVE);
+    e->tick0 = sf_ticks();
+    e->second0 = now_s();
     return e;
 }
 
@@ -1031,23 +1058,22 @@ static int bookkeeping(sf_engine *e, uint64_t step) {
 static int run_serial(sf_engine *e, uint64_t first, uint64_t n_steps) {
     int err = SF_OK;
     const uint32_t n_parts = e->n_threads;
-    /* phase timings: a clock read costs ~20 ns, a few per step and part */
     for (uint64_t s = 0; s < n_steps && !err; s++) {
         const uint64_t step = first + s;
         const uint32_t slot = (uint32_t)(step % e->n_slots);
-        double t0 = now_s();
+        uint64_t t0 = sf_ticks();
         for (uint32_t tid = 0; tid < n_parts; tid++) {
             update_phase(e, step, slot, tid);
-            const double t1 = now_s();
+            const uint64_t t1 = sf_ticks();
             e->phase[tid][SF_PHASE_UPDATE] += t1 - t0;
             t0 = t1;
         }
         err = bookkeeping(e, step);
-        double t2 = now_s();
+        uint64_t t2 = sf_ticks();
         e->phase[0][SF_PHASE_BOOKKEEPING] += t2 - t0;
         for (uint32_t tid = 0; tid < n_parts; tid++) {
             deliver_phase(e, slot, tid, step);
-            const double t3 = now_s();
+            const uint64_t t3 = sf_ticks();
             e->phase[tid][SF_PHASE_DELIVER] += t3 - t2;
             t2 = t3;
         }
@@ -1096,20 +1122,20 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
             if (tid == 0) short_team = 1;
             steps = 0;
         }
-        double ph[SF_N_PHASES] = {0};   /* summed here: the threads' rows share lines */
+        uint64_t ph[SF_N_PHASES] = {0};   /* summed here: the threads' rows share lines */
         for (uint64_t s = 0; s < steps; s++) {
             const uint64_t step = first + s;
             const uint32_t slot = (uint32_t)(step % e->n_slots);
-            const double t0 = now_s();
+            const uint64_t t0 = sf_ticks();
             update_phase(e, step, slot, tid);
-            const double t1 = now_s();
+            const uint64_t t1 = sf_ticks();
             if (one) {
                 sample_part(e, step + 1, first + 1, count0, tid);
                 if (tid == 0) inject(e, step + 1);   /* into the other step's array */
             }
-            const double t2 = now_s();
+            const uint64_t t2 = sf_ticks();
 #pragma omp barrier
-            const double t3 = now_s();
+            const uint64_t t3 = sf_ticks();
             /* err was set before this barrier (one barrier) or the one after the last
              * delivery (two), so every thread stops at the same step */
             if (one && err) break;
@@ -1123,13 +1149,13 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
                 }
                 if (rc) err = rc;
             }
-            const double t4 = now_s();
+            const uint64_t t4 = sf_ticks();
             deliver_phase(e, slot, tid, step);
-            const double t5 = now_s();
-            double t6 = t5;
+            const uint64_t t5 = sf_ticks();
+            uint64_t t6 = t5;
             if (!one) {
 #pragma omp barrier
-                t6 = now_s();
+                t6 = sf_ticks();
             }
             ph[SF_PHASE_UPDATE] += t1 - t0;
             ph[SF_PHASE_WAIT] += (t3 - t2) + (t6 - t5);
@@ -1266,7 +1292,11 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
 }
 
 void sf_engine_phase_times(const sf_engine *e, double *out) {
-    memcpy(out, e->phase, sizeof(e->phase));
+    const uint64_t ticks = sf_ticks() - e->tick0;
+    const double per_tick = ticks ? (now_s() - e->second0) / (double)ticks : 0.0;
+    for (uint32_t t = 0; t < SF_MAX_THREADS; t++)
+        for (uint32_t k = 0; k < SF_N_PHASES; k++)
+            out[t * SF_N_PHASES + k] = (double)e->phase[t][k] * per_tick;
 }
 
 uint64_t sf_engine_spike_count(const sf_engine *e, uint32_t pop) {
