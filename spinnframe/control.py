@@ -143,6 +143,7 @@ def setup(timestep=pynn_control.DEFAULT_TIMESTEP, min_delay="auto", max_delay="a
         state.recording.close()
         state.phase = "new"
         raise
+    from . import runner       # noqa: F401  every simulation runs; load it now, not in run()
     return 0
 
 

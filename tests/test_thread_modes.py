@@ -317,3 +317,27 @@ def test_delivery_threads_balance_the_incoming_connections():
     assert mild == [None] * 4
     split = host_engine.part_bounds((5000, 100), 2)
     assert host_engine.delivery_threads(split, [(0, 10), (1, 10)], 2)[0] is None
+
+
+@pytest.mark.parametrize("pool_min", [0, 10**12])
+def test_packing_in_worker_threads_or_not_gives_the_same_results(reference, pool_min,
+                                                                 monkeypatch):
+    """With several threads the rows are packed at run() in worker threads when there are
+    enough connections (POOL_MIN_CONNECTIONS), else in the calling thread: the same rows."""
+    monkeypatch.setattr(host_engine, "POOL_MIN_CONNECTIONS", pool_min)
+    calls = []
+    real = host_engine.ThreadPoolExecutor
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(host_engine, "ThreadPoolExecutor", counting)
+    pops, prjs = _network(2, False)
+    try:
+        sim.run(STEPS * 0.1)
+        got = _results(pops, prjs)
+    finally:
+        sim.end()
+    assert bool(calls) == (pool_min == 0)
+    _same(reference, got)

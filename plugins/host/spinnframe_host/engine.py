@@ -469,6 +469,10 @@ def block_bounds(parts: tuple[int, ...]) -> list[tuple[int, int, int]]:
     return out
 
 
+#: Fewest connections (all projections to pack at a run together) for which the packing
+#: runs in worker threads: starting them costs about a millisecond (VA CUBA 4000, 0.3 M
+#: connections, packs in 2 ms).
+POOL_MIN_CONNECTIONS = 1_000_000
 #: Connections of a projection from which its hand-over (HeldRows) returns the freed
 #: memory at once (about 13 bytes each); smaller ones wait for the end of the packing, so
 #: a network of many small projections does not trim the heap after each (microcircuit
@@ -957,7 +961,8 @@ class HostBackend:
             release_freed_memory()
 
     def _set_blocks_in_order(self, items, net) -> None:
-        if self.threads <= 1 or len(items) <= 1:
+        if self.threads <= 1 or len(items) <= 1 or \
+                sum(len(prj) for _, prj in items) < POOL_MIN_CONNECTIONS:
             for b, prj in items:
                 self._set_block(b, prj, net, self._pack(b, prj, net, self.threads))
             return
