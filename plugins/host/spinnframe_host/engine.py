@@ -469,9 +469,11 @@ def block_bounds(parts: tuple[int, ...]) -> list[tuple[int, int, int]]:
     return out
 
 
-#: Fewest connections (all projections to pack at a run together) for which the packing
-#: runs in worker threads: starting them costs about a millisecond (VA CUBA 4000, 0.3 M
-#: connections, packs in 2 ms).
+#: Fewest connections still to pack at a run (all projections together) for which the
+#: packing runs in worker threads: starting them costs about a millisecond, and the
+#: packing of small projections is mostly Python, which holds the GIL (VA CUBA 4000, 0.3 M
+#: connections, packs in 2 ms; the 21 small projections of the microcircuit at scale 0.05,
+#: 0.33 M connections, in 10 ms on one thread, 12 ms waited for with two workers).
 POOL_MIN_CONNECTIONS = 1_000_000
 #: Connections of a projection from which its hand-over (HeldRows) returns the freed
 #: memory at once (about 13 bytes each); smaller ones wait for the end of the packing, so
@@ -940,11 +942,19 @@ class HostBackend:
                               f"supported (got {max_steps} steps)")
         return max_steps + 1
 
-    def _pack(self, b, prj, net, threads: int) -> list[PackedBlock]:
+    def _packed(self, b, prj) -> list[PackedBlock] | None:
+        """The blocks of projection b if they are packed already in the layout wanted now
+        (at Projection(), or at the last build), else None."""
         held = prj.source
         if isinstance(held, HeldRows) and held.layout == self.blocks[b][1] and \
                 held.owner in (None, self):
-            return held.blocks             # packed already (at Projection(), or last build)
+            return held.blocks
+        return None
+
+    def _pack(self, b, prj, net, threads: int) -> list[PackedBlock]:
+        packed = self._packed(b, prj)
+        if packed is not None:
+            return packed
         n_pre = net.populations[prj.pre].size
         return pack_blocks(self.lib, prj, n_pre, self.blocks[b][1], threads,
                            dynamic=prj.synapse != "static")
@@ -961,8 +971,8 @@ class HostBackend:
             release_freed_memory()
 
     def _set_blocks_in_order(self, items, net) -> None:
-        if self.threads <= 1 or len(items) <= 1 or \
-                sum(len(prj) for _, prj in items) < POOL_MIN_CONNECTIONS:
+        pending = sum(len(prj) for b, prj in items if self._packed(b, prj) is None)
+        if self.threads <= 1 or len(items) <= 1 or pending < POOL_MIN_CONNECTIONS:
             for b, prj in items:
                 self._set_block(b, prj, net, self._pack(b, prj, net, self.threads))
             return
