@@ -10,14 +10,16 @@ RATIO_TO = ["nest-native", "pynn-nest", "brian2", "pynn-nest-offgrid", "nest-nat
 
 
 def cores_line(c) -> str:
-    """One line for a scripts/cores.py result: the gain of two threads on a compute loop,
-    and the slowdown of two threads writing the same pages."""
+    """One line for a scripts/cores.py result: the gain of two threads on a compute loop
+    and on a time-stepped loop (results of older runs lack the latter), and the slowdown
+    of two threads writing the same pages."""
     if not c:
         return "not run"
     if c.get("status") != "ok":
         return f"failed ({c.get('reason')})"
-    return (f"compute {c['compute_2x']:.2f}x with two threads, writing shared pages "
-            f"{c['shared_pages_slowdown']:.1f}x slower")
+    stepped = (f", a stepped loop {c['stepped_2x']:.2f}x" if "stepped_2x" in c else "")
+    return (f"compute {c['compute_2x']:.2f}x with two threads{stepped}, writing shared "
+            f"pages {c['shared_pages_slowdown']:.1f}x slower")
 
 def _med(xs):
     xs = [x for x in xs if x is not None]
