@@ -341,3 +341,56 @@ def test_packing_in_worker_threads_or_not_gives_the_same_results(reference, pool
         sim.end()
     assert bool(calls) == (pool_min == 0)
     _same(reference, got)
+
+
+def _changing_sources(threads, parallel):
+    """Current sources whose amplitudes change between runs, and a reset, on populations
+    split between the threads: each step's currents are computed one step ahead into the
+    array of that step's parity while the threads update the step before."""
+    sim.setup(timestep=0.1, threads=threads, host={"parallel": parallel})
+    p = sim.Population(300, sim.IF_curr_exp(tau_refrac=2.0))
+    q = sim.Population(70, sim.IF_cond_exp())
+    dc = sim.DCSource(amplitude=1.5, start=2.0, stop=40.0)
+    dc.inject_into(p[::2])
+    noisy = sim.NoisyCurrentSource(mean=0.3, stdev=0.5, dt=0.3)
+    noisy.inject_into(p[1::3])
+    noisy.inject_into(q)
+    steps = sim.StepCurrentSource(times=[5.0, 12.3, 30.0], amplitudes=[0.2, 1.2, 0.0])
+    steps.inject_into(q[::2])
+    sim.Projection(p, q, sim.FixedProbabilityConnector(0.1, rng=sim.NumpyRNG(2)),
+                   sim.StaticSynapse(weight=0.01, delay=0.3))
+    sim.Projection(q, p, sim.FixedProbabilityConnector(0.2, rng=sim.NumpyRNG(3)),
+                   sim.StaticSynapse(weight=-0.2, delay=0.1), receptor_type="inhibitory")
+    p.record(["v", "spikes"])
+    q.record("v", sampling_interval=0.5)
+    sim.run(10.3)
+    dc.amplitude = 2.5
+    sim.run(7.7)
+    dc.amplitude = 0.2
+    steps.amplitudes = [0.5, 0.1, 0.9]
+    sim.run(25.0)
+    sim.reset()
+    dc.amplitude = 1.8
+    sim.run(12.1)
+    out = []
+    for pop in (p, q):
+        for seg in pop.get_data().segments:
+            out.append(seg.filter(name="v")[0].magnitude.copy())
+    out += [np.concatenate([np.asarray(st) for st in seg.spiketrains])
+            for seg in p.get_data().segments]
+    prof = state.backend.profile()
+    sim.end()
+    return out, prof
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_sources_changed_between_runs_give_the_same_results_on_threads(threads, monkeypatch):
+    monkeypatch.setattr(host_engine, "SPLIT_MIN_NEURONS", 50)
+    monkeypatch.setattr(host_engine, "PART_GRAIN", 8)
+    want, _ = _changing_sources(1, "auto")
+    got, prof = _changing_sources(threads, True)
+    assert prof["barriers_per_step"] == 1 and prof["serial_steps"] == 0
+    assert sum(len(x) for x in want[-2:]) > 100        # both segments have spikes
+    assert len(want) == len(got) == 6
+    for x, y in zip(want, got):
+        np.testing.assert_array_equal(x, y)
