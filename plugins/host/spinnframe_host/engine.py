@@ -429,22 +429,21 @@ def delivery_threads(parts, incoming, threads: int) -> list[int | None]:
     syn = [0] * len(parts)
     for post, n in incoming:
         syn[post] += int(n)
-    load = [0.0] * threads
-    own = [0.0] * threads
-    out: list[int | None] = [None] * len(parts)
+    split = [0.0] * threads                  # split populations: each part by its thread
     whole = []
     for k, b in enumerate(parts):
         owners = [t for t in range(threads) if b[t + 1] > b[t]]
-        if len(owners) > 1:                  # split: each part delivered by its thread
-            n = b[-1]
+        if len(owners) > 1:
             for t in owners:
-                load[t] += syn[k] * (b[t + 1] - b[t]) / n
-                own[t] += syn[k] * (b[t + 1] - b[t]) / n
+                split[t] += syn[k] * (b[t + 1] - b[t]) / b[-1]
         else:
-            whole.append(k)
-            if owners:
-                own[owners[0]] += syn[k]
-    for k in sorted(whole, key=lambda k: (-syn[k], k)):
+            whole.append((k, owners[0] if owners else 0))
+    own = list(split)                        # every whole population by its own thread
+    for k, t in whole:
+        own[t] += syn[k]
+    load = list(split)                       # balanced: largest first, to the least loaded
+    out: list[int | None] = [None] * len(parts)
+    for k, _ in sorted(whole, key=lambda kt: (-syn[kt[0]], kt[0])):
         if threads > 1 and syn[k]:
             t = min(range(threads), key=lambda t: (load[t], t))
             load[t] += syn[k]
