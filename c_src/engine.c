@@ -321,6 +321,8 @@ int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc) {
     if (desc->receptor >= e->pops[desc->post].d.n_receptors || desc->thread >= e->n_threads)
         return SF_ERR_ARG;
     if (!desc->row_ptr == !desc->row_ptr32) return SF_ERR_ARG;   /* exactly one of them */
+    if (desc->weight24 && (desc->kind != SF_SYN_STATIC || desc->weight || desc->weight_table))
+        return SF_ERR_ARG;
     const int replacing = e->blocks[b].row_ptr != NULL || e->blocks[b].row_ptr32 != NULL;
     if (replacing && e->blocks[b].pre != desc->pre) return SF_ERR_ARG;
     /* every block onto one part of a population is delivered by the same thread, so that
@@ -735,9 +737,21 @@ static int dynamic_weight(const sf_engine *e, const sf_block_desc *b, sf_pop *q,
     if (bins) { SF_ROW_RUNS(NEXT_D, SAME, TARGET, W, SF_BIN_OPEN, SF_BIN_PUT, SF_BIN_CLOSE) } \
     else { SF_ROW_RUNS(NEXT_D, SAME, TARGET, W, SF_RING_OPEN, SF_RING_PUT, SF_RING_CLOSE) }
 #define SF_STATIC_ROW(NEXT_D, SAME, TARGET)                                               \
-    if (!b->weight_table) { SF_ROW_SINKS(NEXT_D, SAME, TARGET, b->weight[s]) }            \
+    if (b->weight24) { SF_ROW_SINKS(NEXT_D, SAME, TARGET, weight24(w24, w24_base, s)) }    \
+    else if (!b->weight_table) { SF_ROW_SINKS(NEXT_D, SAME, TARGET, b->weight[s]) }       \
     else if (b->weight_index) { SF_ROW_SINKS(NEXT_D, SAME, TARGET, wt[b->weight_index[s]]) } \
     else { SF_ROW_SINKS(NEXT_D, SAME, TARGET, w0) }
+
+/* The weight of synapse s of a block in 24-bit weights (engine.h, sf_block_desc). */
+static inline float weight24(const uint8_t *w24, uint32_t base, uint64_t s) {
+    uint32_t code, bits;
+    memcpy(&code, w24 + 3 * s, 4);
+    code &= 0xFFFFFFu;
+    bits = base + code;
+    float w;
+    memcpy(&w, &bits, 4);
+    return code ? w : 0.0f;
+}
 
 /* Where row i of block b begins (its end: row_at(b, i + 1)), and its pointer's address. */
 static inline uint64_t row_at(const sf_block_desc *b, uint32_t i) {
@@ -753,7 +767,10 @@ static inline void prefetch_row(const sf_block_desc *b, uint64_t s0, uint64_t s1
     for (uint64_t s = s0; s < e1; s += 32) __builtin_prefetch(b->post16 + s);
     if (b->delay8) for (uint64_t s = s0; s < e1; s += 64) __builtin_prefetch(b->delay8 + s);
     if (b->delay16) for (uint64_t s = s0; s < e1; s += 32) __builtin_prefetch(b->delay16 + s);
-    if (b->weight_index) {
+    if (b->weight24) {
+        for (uint64_t s = s0; s < e1; s += 21) __builtin_prefetch(b->weight24 + 3 * s);
+        __builtin_prefetch(b->weight24 + 3 * e1);
+    } else if (b->weight_index) {
         for (uint64_t s = s0; s < e1; s += 32) __builtin_prefetch(b->weight_index + s);
     } else if (b->weight && !b->weight_table) {
         for (uint64_t s = s0; s < e1; s += 16) __builtin_prefetch(b->weight + s);
@@ -773,6 +790,8 @@ static void deliver_row(sf_engine *e, const sf_block_desc *b, uint32_t i, uint32
     const uint16_t *tg = b->post16;
     const double *wt = b->weight_table;
     const double w0 = wt ? wt[0] : 0.0;
+    const uint8_t *w24 = b->weight24;
+    const uint32_t w24_base = b->weight24_base;
     const uint32_t dc = b->delay_const;
     const sf_real mult = (sf_real)mult_n;
     const uint64_t s0 = row_at(b, i), s1 = row_at(b, i + 1);
@@ -1470,10 +1489,34 @@ uint64_t sf_code_delays_count(uint32_t n_pre, const uint64_t *row_ptr, const uin
     return fillers;
 }
 
-/* One weight of 0, 2 or 4 bytes (a fixed-size copy the compiler inlines). */
+/* One weight of 0, 2, 3 or 4 bytes (a fixed-size copy the compiler inlines). */
 static inline void copy_weight(char *dst, const char *src, uint32_t size) {
     if (size == 4) memcpy(dst, src, 4);
+    else if (size == 3) memcpy(dst, src, 3);
     else if (size == 2) memcpy(dst, src, 2);
+}
+
+int sf_weights24(uint64_t n, const float *w, uint8_t *out, uint32_t *base) {
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (uint64_t s = 0; s < n; s++) {
+        uint32_t bits;
+        memcpy(&bits, w + s, 4);
+        lo = bits < lo ? bits : lo;
+        hi = bits > hi ? bits : hi;
+    }
+    if (n && hi - lo >= 0xFFFFFFu) return 0;
+    const uint32_t b = n ? lo - 1u : 0u;
+    for (uint64_t s = 0; s < n; s++) {
+        uint32_t bits;
+        memcpy(&bits, w + s, 4);
+        const uint32_t code = bits - b;            /* 1 .. 2^24 - 1 */
+        out[3 * s] = (uint8_t)code;
+        out[3 * s + 1] = (uint8_t)(code >> 8);
+        out[3 * s + 2] = (uint8_t)(code >> 16);
+    }
+    out[3 * n] = 0;
+    *base = b;
+    return 1;
 }
 
 void sf_code_delays(uint32_t n_pre, const uint64_t *row_ptr, const uint16_t *post16,

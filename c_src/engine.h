@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 12u
+#define SF_ENGINE_ABI_VERSION 13u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -53,7 +53,14 @@ typedef struct sf_pop_desc {
  *  - delay in steps: delay8[s], delay16[s], or delay_const for every synapse of the block;
  *  - weight: exact, as a 16-bit index per synapse into a table of doubles (at most 65536
  *    distinct weights), weight_table[0] for every synapse when weight_index is NULL
- *    (homogeneous weights), or one float per synapse (weight_table == NULL).
+ *    (homogeneous weights), one float per synapse (weight_table == NULL), or that float
+ *    in 3 bytes (weight24, below).
+ * 24-bit weights (weight24 != NULL): the float32 weights of a block whose bit patterns
+ * span fewer than 2^24 - 1 values (one sign, magnitudes within a factor of about 3.9, as
+ * random weights around a mean usually are) are kept exactly as code = bits - base, a
+ * little-endian 24-bit integer per synapse (weight24[3s .. 3s + 2]; the array has one
+ * byte more, so that four bytes can be read at every synapse); code 0 is a weight of 0
+ * (a filler, below), every other code the float whose bits are weight24_base + code.
  * Coded delays (row_delay != NULL; static synapses with delays of at most 255 steps, in a
  * block of at most 16384 targets): the delay costs no byte of its own. Rows are sorted by
  * delay, so each synapse's delay is the previous one's plus a step of 0-3, kept in the two
@@ -115,6 +122,10 @@ typedef struct sf_block_desc {
     const uint8_t *row_delay;      /* coded delays: delay of each row's first synapse */
     const uint32_t *row_ptr32;     /* the row pointers in 4 bytes each, for a block of
                                       fewer than 2^32 synapses (row_ptr NULL) */
+    const uint8_t *weight24;       /* static synapses: 3 bytes per synapse (weight and
+                                      weight_table NULL), see sf_weights24 */
+    uint32_t weight24_base;
+    uint32_t reserved3;
 } sf_block_desc;
 
 
@@ -224,11 +235,16 @@ SF_API uint64_t sf_split_place(uint64_t n_syn, const void *pre, const void *post
 SF_API int sf_engine_set_event_bins(sf_engine *e, uint32_t enable, uint32_t capacity);
 SF_API uint32_t sf_engine_event_bins(const sf_engine *e);
 
+/* 24-bit weights (see sf_block_desc): when the n floats w span fewer than 2^24 - 1 bit
+ * patterns, writes their codes to out (3 * n + 1 bytes) and the base to *base and returns
+ * 1; otherwise returns 0 and writes nothing. */
+SF_API int sf_weights24(uint64_t n, const float *w, uint8_t *out, uint32_t *base);
+
 /* Coded delays for one block whose rows are sorted by delay (see sf_block_desc):
  * sf_code_delays_count returns how many fillers the block needs, or UINT64_MAX when a
  * target offset is >= 16384. sf_code_delays then writes the coded block: row_ptr_out
- * (n_pre + 1), post_out and, when weight_size is 2 or 4, weight_out (n + fillers each;
- * fillers get *filler_weight), row_delay (n_pre) and the fillers' positions (ascending). */
+ * (n_pre + 1), post_out and, when weight_size is 2, 3 or 4, weight_out (n + fillers
+ * each, weight_size bytes apiece; fillers get *filler_weight), row_delay (n_pre) and the fillers' positions (ascending). */
 SF_API uint64_t sf_code_delays_count(uint32_t n_pre, const uint64_t *row_ptr,
                                      const uint16_t *post16, const uint8_t *delay8);
 SF_API void sf_code_delays(uint32_t n_pre, const uint64_t *row_ptr, const uint16_t *post16,

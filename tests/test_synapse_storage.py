@@ -396,3 +396,102 @@ def test_row_pointers_in_eight_bytes_give_the_same_results(monkeypatch):
     assert sum(len(x) for x in runs[0][1::2]) > 50
     for x, y in zip(*runs):
         np.testing.assert_array_equal(x, y)
+
+
+# -- compact weights: float32 weights in 3 bytes each (engine.h, sf_weights24) -------------
+
+def _compact_network(threads: int, bins: bool, compact: bool):
+    sim.setup(timestep=0.1, threads=threads, max_delay=50.0,
+              host={"event_bins": bins, "compact_weights": compact})
+    rng = sim.NumpyRNG(seed=11)
+    src = sim.Population(400, sim.SpikeSourcePoisson(rate=30.0))
+    exc = sim.Population(300, sim.IF_curr_exp(tau_refrac=2.0))
+    exc.record(["spikes", "v"])
+
+    def normal(mean, sd):
+        bounds = (0.0, np.inf) if mean > 0 else (-np.inf, 0.0)
+        return sim.RandomDistribution("normal_clipped", (mean, sd) + bounds, rng=rng)
+    wide = sim.RandomDistribution("uniform", (0.1, 20.0), rng=rng)    # fillers (code 0)
+    narrow = sim.RandomDistribution("normal_clipped", (1.5, 0.75, 0.1, np.inf), rng=rng)
+    long = sim.RandomDistribution("uniform", (0.1, 40.0), rng=rng)    # > 255 steps
+    total = sim.FixedTotalNumberConnector
+    prjs = [
+        sim.Projection(src, exc, total(90_000, rng=rng),
+                       sim.StaticSynapse(weight=normal(0.05, 0.01), delay=wide)),
+        sim.Projection(src, exc, total(80_000, rng=rng),
+                       sim.StaticSynapse(weight=normal(-0.1, 0.01), delay=narrow),
+                       receptor_type="inhibitory"),
+        sim.Projection(src, exc, total(70_000, rng=rng),
+                       sim.StaticSynapse(weight=normal(0.03, 0.003), delay=long)),
+        sim.Projection(src, exc, total(70_000, rng=rng),
+                       sim.StaticSynapse(weight=normal(0.02, 0.002), delay=1.0)),
+        # magnitudes 20x apart: their bit patterns span more than 2**24 values
+        sim.Projection(src, exc, total(70_000, rng=rng),
+                       sim.StaticSynapse(weight=sim.RandomDistribution(
+                           "uniform", (0.001, 0.02), rng=rng), delay=narrow)),
+    ]
+    return exc, prjs
+
+
+@pytest.mark.parametrize("threads, bins", [(1, False), (2, True)])
+def test_compact_weights_change_nothing(threads, bins):
+    from spinnframe_host import engine as host
+    got = {}
+    for compact in (False, True):
+        exc, prjs = _compact_network(threads, bins, compact)
+        try:
+            made = [sorted(p.get(["weight", "delay"], format="list")) for p in prjs[:1]]
+            sim.run(150.0)
+            seg = exc.get_data().segments[0]
+            blocks = [x for x in state.backend.keep if isinstance(x, host.PackedBlock)]
+            nbytes, n = state.backend.synapse_memory()
+            got[compact] = (seg.filter(name="v")[0].magnitude.copy(),
+                            [np.asarray(st) for st in seg.spiketrains],
+                            [sorted(p.get(["weight", "delay"], format="list")) for p in prjs],
+                            nbytes / n)
+            assert got[compact][2][:1] == made           # read back exactly
+            kinds = {(b.weight24 is not None, b.weight is not None, b.row_delay is not None,
+                      b.delay is not None) for b in blocks}
+            if compact:
+                assert (True, False, True, False) in kinds    # coded delays
+                assert (True, False, False, True) in kinds    # 2-byte delays
+                assert (True, False, False, False) in kinds   # one delay for all
+                assert (False, True, True, False) in kinds    # does not fit: float32
+                assert any(len(b.fillers) for b in blocks
+                           if b.weight24 is not None and b.fillers is not None)
+            else:
+                assert all(k[0] is False for k in kinds)
+        finally:
+            sim.end()
+    v0, s0, c0, bps0 = got[False]
+    v1, s1, c1, bps1 = got[True]
+    assert np.array_equal(v0, v1)
+    assert len(s0) == len(s1) and all(np.array_equal(a, b) for a, b in zip(s0, s1))
+    assert sum(len(a) for a in s1) > 50
+    assert c0 == c1
+    assert bps1 < bps0 - 0.5                          # a byte less where the weights fit
+
+
+@pytest.mark.parametrize("span, fits", [(2 ** 24 - 2, True), (2 ** 24 - 1, False)])
+def test_compact_weights_take_what_24_bits_hold_and_no_more(span, fits):
+    """sf_weights24 codes bit patterns base + 1 .. base + 2**24 - 1 (code 0 is a weight of
+    0), exactly; a block that spans more keeps its floats."""
+    import ctypes
+    from spinnframe_host import compiler, engine as host
+    lib = host.engine_library(compiler.cache_dir(None))
+    for lo in (0x3F800000, 0xBC000000, 0x00000001):      # 1.0, a negative, a denormal
+        bits = (lo + np.linspace(0, span, 5000).astype(np.int64)).astype(np.uint32)
+        np.random.default_rng(0).shuffle(bits)
+        w = bits.view(np.float32)
+        code = np.full(3 * len(w) + 1, 0xAA, np.uint8)
+        base = ctypes.c_uint32(0)
+        ok = lib.sf_weights24(len(w), host._ptr(w), host._ptr(code), ctypes.byref(base))
+        assert bool(ok) == fits
+        if fits:
+            assert code[-1] == 0
+            blk = host.PackedBlock(0, np.array([0, len(w)], np.uint32), np.zeros(len(w), np.uint16),
+                                   None, 1, None, None, None, None, weight24=code,
+                                   weight24_base=base.value)
+            assert np.array_equal(blk.float_weights().view(np.uint32), bits)
+        else:
+            assert (code == 0xAA).all()

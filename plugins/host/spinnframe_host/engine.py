@@ -32,7 +32,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 12
+ENGINE_ABI = 13
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -55,7 +55,8 @@ EVENT_BIN_CAPACITY = 0
 #: float32 weights); tests turn it off to compare.
 CODE_DELAYS = True
 #: Options of setup(host={...}) and the values each takes.
-HOST_OPTIONS = {"event_bins": ("auto", True, False), "parallel": ("auto", True, False)}
+HOST_OPTIONS = {"event_bins": ("auto", True, False), "parallel": ("auto", True, False),
+                "compact_weights": ("auto", True, False)}
 #: How the engine's parts run with threads > 1 (engine.h, sf_engine_set_thread_mode): "auto"
 #: measures both ways and runs the faster, True always on the threads, False one part after
 #: another on one thread. Results are the same every way.
@@ -101,7 +102,9 @@ class BlockDesc(C.Structure):
                 ("dyn", C.c_void_p), ("w", C.c_void_p), ("s0", C.c_void_p), ("s1", C.c_void_p),
                 ("s2", C.c_void_p), ("s3", C.c_void_p), ("tau_psc", C.c_void_p),
                 ("syn_id", C.c_void_p), ("q0", C.c_void_p), ("q1", C.c_void_p),
-                ("q2", C.c_void_p), ("row_delay", C.c_void_p), ("row_ptr32", C.c_void_p)]
+                ("q2", C.c_void_p), ("row_delay", C.c_void_p), ("row_ptr32", C.c_void_p),
+                ("weight24", C.c_void_p), ("weight24_base", C.c_uint32),
+                ("reserved3", C.c_uint32)]
 
 
 #: Engine codes of the synapse dynamics (engine.h).
@@ -189,6 +192,9 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_split_place.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p,
                                        C.c_void_p, C.c_void_p, C.c_uint32, C.c_uint32,
                                        C.c_uint32, C.c_int, C.c_void_p] + [C.c_void_p] * 7
+        lib.sf_weights24.restype = C.c_int
+        lib.sf_weights24.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p,
+                                     C.POINTER(C.c_uint32)]
         lib.sf_engine_slots.restype = C.c_uint32
         lib.sf_engine_slots.argtypes = [C.c_void_p]
         lib.sf_engine_phase_times.argtypes = [C.c_void_p, C.c_void_p]
@@ -518,11 +524,28 @@ class PackedBlock:
     # dtype of row_ptr)
     row_delay: np.ndarray | None = None
     fillers: np.ndarray | None = None
+    # 24-bit weights (engine.h, sf_weights24): uint8, 3 per synapse and one more, in place
+    # of the float32 weights (weight None); weight24_base + code is the float's bit pattern
+    weight24: np.ndarray | None = None
+    weight24_base: int = 0
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.row_ptr, self.post16, self.delay, self.weight,
-                                      self.weight_index, self.row_delay, self.fillers)
+                                      self.weight_index, self.row_delay, self.fillers,
+                                      self.weight24)
                    if a is not None)
+
+    def float_weights(self) -> np.ndarray | None:
+        """The per-synapse float32 weights (fillers included), whatever their storage."""
+        if self.weight24 is None:
+            return self.weight
+        n = len(self.post16)
+        code = np.zeros((n, 4), np.uint8)
+        code[:, :3] = self.weight24[:3 * n].reshape(n, 3)
+        code = code.view("<u4").ravel()
+        w = (code + np.uint32(self.weight24_base)).view(np.float32)
+        w[code == 0] = 0.0
+        return w
 
     @property
     def n_synapses(self) -> int:
@@ -533,14 +556,14 @@ class PackedBlock:
         or None) of the synapses, fillers left out, whatever the storage form."""
         lengths = np.diff(self.row_ptr).astype(np.int64)
         if self.row_delay is None:
-            return lengths, self.post16, self.delay, self.weight, self.weight_index
+            return lengths, self.post16, self.delay, self.float_weights(), self.weight_index
         total = np.cumsum(self.post16 & 3, dtype=np.int64)
         starts = self.row_ptr[:-1].astype(np.int64)
         nonempty = lengths > 0
         base = np.zeros(len(lengths), np.int64)
         base[nonempty] = self.row_delay[nonempty] - total[starts[nonempty]]
         delay = (np.repeat(base, lengths) + total).astype(np.uint8)
-        post, weight, index = self.post16 >> 2, self.weight, self.weight_index
+        post, weight, index = self.post16 >> 2, self.float_weights(), self.weight_index
         if len(self.fillers):
             keep = np.ones(len(post), bool)
             keep[self.fillers.astype(np.int64)] = False
@@ -553,13 +576,14 @@ class PackedBlock:
 
 
 def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
-                dynamic: bool = False) -> list[PackedBlock]:
+                dynamic: bool = False, compact: bool = False) -> list[PackedBlock]:
     """CSR rows of the synapses of one ProjectionIR, one block per (thread, first, end) of
     ``blocks`` (block_bounds), built in C in two passes over the connections, whatever the
     number of blocks (engine.c: sf_split_count, sf_split_place). Weights and delays keep the compact form the core
     stores them in (storage.py): one value for all costs nothing per synapse, delays take
     one byte when none is longer than 255 steps. Dynamic synapses keep their weights in
-    per-synapse state (_dyn_arrays) instead, and need each synapse's position (order)."""
+    per-synapse state (_dyn_arrays) instead, and need each synapse's position (order).
+    With ``compact``, float32 weights are kept in 3 bytes each where they fit (_weights24)."""
     pre, post, values, table, steps = p_ir.columns()
     if pre.dtype != post.dtype or pre.dtype not in (np.int32, np.int64):
         pre, post = pre.astype(np.int64), post.astype(np.int64)
@@ -605,9 +629,25 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
         raise MemoryError(f"could not build the synaptic rows of projection {p_ir.label!r}")
     out = [PackedBlock(blocks[t][1], row_ptr[t], post_out[t], delay_out[t], delay_const,
                        w_out[t], widx_out[t], table, order[t]) for t in range(n_blocks)]
+    if compact and w_in is not None and not dynamic:
+        out = [_weights24(lib, b) for b in out]
     if CODE_DELAYS and not dynamic and delay_type is np.uint8:
         out = _code_delays(lib, out, n_pre)
     return [_narrow(b) for b in out]
+
+
+def _weights24(lib, b: PackedBlock) -> PackedBlock:
+    """The block with its float32 weights in 3 bytes each where their bit patterns span
+    fewer than 2**24 - 1 values (one sign, magnitudes within a factor of about 3.9; engine.h,
+    sf_weights24: exactly the same floats), else as it was. setup(host={"compact_weights":
+    True}): 5 bytes per synapse instead of 6 with coded delays, delivery 7-20 % slower
+    (the decoding; docs/benchmarks.md)."""
+    n = len(b.weight)
+    code = np.empty(3 * n + 1, np.uint8)
+    base = C.c_uint32(0)
+    if not lib.sf_weights24(n, _ptr(b.weight), _ptr(code), C.byref(base)):
+        return b
+    return attrs.evolve(b, weight=None, weight24=code, weight24_base=base.value)
 
 
 def _narrow(b: PackedBlock) -> PackedBlock:
@@ -643,6 +683,8 @@ def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock
             continue
         if b.weight is not None:
             w, filler_w, size = b.weight, np.zeros(1, np.float32), 4
+        elif b.weight24 is not None:              # code 0: a weight of 0
+            w, filler_w, size = b.weight24, np.zeros(3, np.uint8), 3
         elif b.weight_index is not None:
             if fillers and zero is None:
                 out.append(b)
@@ -657,7 +699,13 @@ def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock
         n = len(b.post16) + fillers
         row_ptr = np.empty(n_pre + 1, np.uint64)
         post = np.empty(n, np.uint16)
-        w_out = None if w is None else np.empty(n, w.dtype)
+        if w is None:
+            w_out = None
+        elif size == 3:
+            w_out = np.empty(3 * n + 1, np.uint8)
+            w_out[-1] = 0
+        else:
+            w_out = np.empty(n, w.dtype)
         row_delay = np.empty(n_pre, np.uint8)
         where = np.empty(fillers, np.uint64)
         lib.sf_code_delays(n_pre, _ptr(b.row_ptr), _ptr(b.post16), _ptr(b.delay), _ptr(w),
@@ -666,6 +714,7 @@ def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock
         out.append(attrs.evolve(
             b, row_ptr=row_ptr, post16=post, delay=None, row_delay=row_delay, fillers=where,
             weight=w_out if b.weight is not None else None,
+            weight24=w_out if b.weight24 is not None else None,
             weight_index=w_out if b.weight_index is not None else None,
             weight_table=table if b.weight_table is not None else None))
     if table is not blocks[0].weight_table:      # every block shares the grown table
@@ -699,7 +748,8 @@ def prepack_projection(parts, context: dict) -> None:
         sizes = context["sizes"]
         layout = block_bounds(part_bounds(tuple(sizes[k] for k in range(len(sizes))),
                                           threads)[part.post])
-        packed = pack_blocks(lib, part, n_pre, layout, threads)
+        compact = _compact_weights_option(context["options"].get("host", {})) is True
+        packed = pack_blocks(lib, part, n_pre, layout, threads, compact=compact)
         index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
         part.hand_over(HeldRows(None, packed, n_pre, index, part.delay_steps_range(), layout))
         release_freed_memory()
@@ -811,6 +861,12 @@ def _parallel_option(host: dict):
     return _host_option(host, "parallel", "SPINNFRAME_PARALLEL")
 
 
+def _compact_weights_option(host: dict):
+    """The compact_weights setting from setup(host={...}) or $SPINNFRAME_COMPACT_WEIGHTS
+    ("auto" keeps float32 weights, the faster form)."""
+    return _host_option(host, "compact_weights", "SPINNFRAME_COMPACT_WEIGHTS")
+
+
 def usable_cpus() -> int:
     """CPUs this process may run on (its affinity where the OS tells, else the count)."""
     try:
@@ -848,6 +904,7 @@ class HostBackend:
         self.options = dict(state.options)
         self.event_bins = _event_bins_option(self.options.get("host", {}))
         self.parallel = _parallel_option(self.options.get("host", {}))
+        self.compact_weights = _compact_weights_option(self.options.get("host", {})) is True
         if state.threads > 1 and not compiler.openmp_flags():
             warnings.warn(f"setup(threads={state.threads}): the C compiler has no OpenMP "
                           f"support, so the engine runs on one thread", stacklevel=3)
@@ -956,7 +1013,7 @@ class HostBackend:
             return packed
         n_pre = net.populations[prj.pre].size
         return pack_blocks(self.lib, prj, n_pre, self.blocks[b][1], threads,
-                           dynamic=prj.synapse != "static")
+                           dynamic=prj.synapse != "static", compact=self.compact_weights)
 
     def _set_blocks(self, items, net) -> None:
         """_set_block for each (b, ProjectionIR): with several threads, the rows of a few
@@ -1019,6 +1076,8 @@ class HostBackend:
                              _ptr(pb.weight), _ptr(pb.weight_index), _ptr(pb.weight_table))
             if not wide:
                 desc.row_ptr32 = _ptr(pb.row_ptr)
+            if pb.weight24 is not None:
+                desc.weight24, desc.weight24_base = _ptr(pb.weight24), pb.weight24_base
             if pb.row_delay is not None:
                 desc.row_delay = _ptr(pb.row_delay)
             if kind:
