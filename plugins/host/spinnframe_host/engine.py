@@ -630,7 +630,9 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
     out = [PackedBlock(blocks[t][1], row_ptr[t], post_out[t], delay_out[t], delay_const,
                        w_out[t], widx_out[t], table, order[t]) for t in range(n_blocks)]
     if compact and w_in is not None and not dynamic:
-        out = [_weights24(lib, b) for b in out]
+        del w_out
+        for t in range(len(out)):            # each block's floats go as soon as coded
+            out[t] = _weights24(lib, out[t])
     if CODE_DELAYS and not dynamic and delay_type is np.uint8:
         out = _code_delays(lib, out, n_pre)
     return [_narrow(b) for b in out]
@@ -640,8 +642,9 @@ def _weights24(lib, b: PackedBlock) -> PackedBlock:
     """The block with its float32 weights in 3 bytes each where their bit patterns span
     fewer than 2**24 - 1 values (one sign, magnitudes within a factor of about 3.9; engine.h,
     sf_weights24: exactly the same floats), else as it was. setup(host={"compact_weights":
-    True}): 5 bytes per synapse instead of 6 with coded delays, delivery 7-20 % slower
-    (the decoding; docs/benchmarks.md)."""
+    True}): 5 bytes per synapse instead of 6 with coded delays, delivery about 10 % slower
+    at the microcircuit's scales 0.05-0.1, 0-5 % at full scale (the decoding;
+    docs/benchmarks.md)."""
     n = len(b.weight)
     code = np.empty(3 * n + 1, np.uint8)
     base = C.c_uint32(0)
@@ -664,10 +667,11 @@ def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock
     """The blocks in coded delays (engine.h: the delay costs no byte of its own), where
     their fillers can carry a weight of 0: always with one float weight per synapse;
     with table weights when the table holds 0 or has room for it (shared by every block);
-    with one weight for all only where no filler is needed."""
+    with one weight for all only where no filler is needed. Empties ``blocks`` as it goes,
+    so that each uncoded block is freed once coded (a lower peak while packing)."""
     counts = [lib.sf_code_delays_count(n_pre, _ptr(b.row_ptr), _ptr(b.post16), _ptr(b.delay))
               for b in blocks]
-    table = blocks[0].weight_table
+    table = first_table = blocks[0].weight_table
     zero = None
     if blocks[0].weight_index is not None and any(0 < c < 2 ** 64 - 1 for c in counts):
         hits = np.flatnonzero(table == 0.0)
@@ -677,7 +681,8 @@ def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock
             table = np.append(table, 0.0)
             zero = np.uint16(len(table) - 1)
     out = []
-    for b, fillers in zip(blocks, counts):
+    for k, fillers in enumerate(counts):
+        b, blocks[k] = blocks[k], None       # (the uncoded block goes once it is coded)
         if fillers == 2 ** 64 - 1:
             out.append(b)
             continue
@@ -717,7 +722,7 @@ def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock
             weight24=w_out if b.weight24 is not None else None,
             weight_index=w_out if b.weight_index is not None else None,
             weight_table=table if b.weight_table is not None else None))
-    if table is not blocks[0].weight_table:      # every block shares the grown table
+    if table is not first_table:                 # every block shares the grown table
         out = [attrs.evolve(b, weight_table=table) if b.weight_table is not None else b
                for b in out]
     return out
