@@ -87,4 +87,6 @@ def prepare_projection(state, prj) -> None:
     parts = prj._ir_parts(index, len(state.projections) - 1)
     backend.prepare_projection(parts, {
         "sizes": {k: p.size for k, p in enumerate(state.populations)},
+        "receptors": {k: len(p.celltype.receptor_types)
+                      for k, p in enumerate(state.populations)},
         "threads": state.threads, "options": dict(state.options)})

@@ -207,7 +207,8 @@ class BackendSpec:
     ``prepare_projection(parts, context)`` (optional) is called when a Projection has
     made its connections, with the projection as ``ProjectionIR`` parts (one per pair of
     root populations) and a dict ``context`` holding ``sizes`` (population index ->
-    size), ``threads`` and ``options`` (those given to ``setup()``). A backend may lay
+    size), ``receptors`` (population index -> number of receptor types), ``threads`` and
+    ``options`` (those given to ``setup()``). A backend may lay
     out the connections in its own form there, and take them over through a part's
     ``hand_over`` (see :class:`spinnframe.ir.ProjectionIR`), so that a large network is
     never held twice; the same rules as for ``prepare`` apply (no backend object yet).

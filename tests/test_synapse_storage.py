@@ -400,9 +400,10 @@ def test_row_pointers_in_eight_bytes_give_the_same_results(monkeypatch):
 
 # -- compact weights: float32 weights in 3 bytes each (engine.h, sf_weights24) -------------
 
-def _compact_network(threads: int, bins: bool, compact: bool):
+def _compact_network(threads: int, bins, compact):
+    options = {"event_bins": bins, "compact_weights": compact}
     sim.setup(timestep=0.1, threads=threads, max_delay=50.0,
-              host={"event_bins": bins, "compact_weights": compact})
+              host={k: v for k, v in options.items() if v is not None})
     rng = sim.NumpyRNG(seed=11)
     src = sim.Population(400, sim.SpikeSourcePoisson(rate=30.0))
     exc = sim.Population(300, sim.IF_curr_exp(tau_refrac=2.0))
@@ -495,3 +496,38 @@ def test_compact_weights_take_what_24_bits_hold_and_no_more(span, fits):
             assert np.array_equal(blk.float_weights().view(np.uint32), bits)
         else:
             assert (code == 0xAA).all()
+
+
+def test_compact_weights_by_default_where_the_rings_outgrow_the_cache(monkeypatch):
+    """"auto" packs weights in 3 bytes exactly where the engine uses event bins: at
+    Projection() when the rings of the populations made so far (one receptor each, the
+    delays so far) already outgrow the cache, else at the build, from the real rings."""
+    from spinnframe_host import engine as host
+    monkeypatch.setattr(host, "PREPACK_MIN_CONNECTIONS", 1)
+    seen = {}
+    for llc in (1 << 40, 1 << 12):              # a huge cache: no bins; a tiny one: bins
+        monkeypatch.setattr(host, "_LLC_BYTES", llc)
+        exc, prjs = _compact_network(1, "auto", "auto")
+        try:
+            prepacked = [p._held is not None for p in prjs]
+            sim.run(20.0)
+            blocks = [x for x in state.backend.keep if isinstance(x, host.PackedBlock)]
+            bins = bool(state.backend.lib.sf_engine_event_bins(state.backend.engine))
+            seen[llc] = (bins, all(prepacked),
+                         sum(b.weight24 is not None for b in blocks),
+                         state.backend.synapse_memory()[0])
+        finally:
+            sim.end()
+    assert seen[1 << 40][:3] == (False, True, 0)
+    assert seen[1 << 12][:3] == (True, True, 3)     # 2 projections do not fit
+    assert seen[1 << 12][3] < seen[1 << 40][3]
+    for variable, value in (("SPINNFRAME_EVENT_BINS", "0"), ("SPINNFRAME_COMPACT_WEIGHTS", "0")):
+        with monkeypatch.context() as m:                # bins off, or compact weights off
+            m.setenv(variable, value)
+            exc, prjs = _compact_network(1, None, None)
+            try:
+                sim.run(1.0)
+                assert not any(x.weight24 is not None for x in state.backend.keep
+                               if isinstance(x, host.PackedBlock))
+            finally:
+                sim.end()

@@ -641,10 +641,8 @@ def pack_blocks(lib, p_ir, n_pre: int, blocks, threads: int = 1,
 def _weights24(lib, b: PackedBlock) -> PackedBlock:
     """The block with its float32 weights in 3 bytes each where their bit patterns span
     fewer than 2**24 - 1 values (one sign, magnitudes within a factor of about 3.9; engine.h,
-    sf_weights24: exactly the same floats), else as it was. setup(host={"compact_weights":
-    True}): 5 bytes per synapse instead of 6 with coded delays, delivery about 10 % slower
-    at the microcircuit's scales 0.05-0.1, 0-5 % at full scale (the decoding;
-    docs/benchmarks.md)."""
+    sf_weights24: exactly the same floats), else as it was: 5 bytes per synapse instead of
+    6 with coded delays (when: compact_weights)."""
     n = len(b.weight)
     code = np.empty(3 * n + 1, np.uint8)
     base = C.c_uint32(0)
@@ -753,7 +751,13 @@ def prepack_projection(parts, context: dict) -> None:
         sizes = context["sizes"]
         layout = block_bounds(part_bounds(tuple(sizes[k] for k in range(len(sizes))),
                                           threads)[part.post])
-        compact = _compact_weights_option(context["options"].get("host", {})) is True
+        # the rings of the populations made so far, for the longest delay so far: at most
+        # what the engine will have (see compact_weights)
+        slots = part.delay_steps_range()[1] + 1
+        receptors = context.get("receptors", {})
+        ring_low = 8 * slots * sum(max(receptors.get(k, 1), 1) * layout_stride(max(n, 1))
+                                   for k, n in sizes.items())
+        compact = compact_weights(context["options"].get("host", {}), ring_low)
         packed = pack_blocks(lib, part, n_pre, layout, threads, compact=compact)
         index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
         part.hand_over(HeldRows(None, packed, n_pre, index, part.delay_steps_range(), layout))
@@ -867,9 +871,33 @@ def _parallel_option(host: dict):
 
 
 def _compact_weights_option(host: dict):
-    """The compact_weights setting from setup(host={...}) or $SPINNFRAME_COMPACT_WEIGHTS
-    ("auto" keeps float32 weights, the faster form)."""
+    """The compact_weights setting from setup(host={...}) or $SPINNFRAME_COMPACT_WEIGHTS."""
     return _host_option(host, "compact_weights", "SPINNFRAME_COMPACT_WEIGHTS")
+
+
+def bins_wanted(host: dict, ring_bytes: int) -> bool:
+    """Whether the engine uses event bins with rings of ``ring_bytes``: setup(host={
+    "event_bins": ...}), else $SPINNFRAME_EVENT_BINS, else "auto" (on when the rings
+    outgrow EVENT_BINS_CACHE_FRACTION of the last-level cache)."""
+    mode = _event_bins_option(host)
+    if mode == "auto":
+        return ring_bytes > EVENT_BINS_CACHE_FRACTION * last_level_cache_bytes()
+    return bool(mode)
+
+
+def compact_weights(host: dict, ring_bytes: int) -> bool:
+    """Whether float32 weights are packed in 3 bytes (_weights24): setup(host={
+    "compact_weights": ...}), else $SPINNFRAME_COMPACT_WEIGHTS, else "auto": where the
+    engine uses event bins (bins_wanted), that is in a network whose ring buffers outgrow
+    the cache. There delivering a spike appends to bins, and decoding the weights costs
+    0-5 % of the delivery time (the full-scale microcircuit: no difference measurable
+    through this machine's noise), where the rings fit in the cache about 10 %
+    (docs/benchmarks.md); and a network that large is the one that may run short of
+    memory."""
+    mode = _compact_weights_option(host)
+    if mode == "auto":
+        return bins_wanted(host, ring_bytes)
+    return bool(mode)
 
 
 def usable_cpus() -> int:
@@ -907,9 +935,10 @@ class HostBackend:
 
     def __init__(self, state):
         self.options = dict(state.options)
-        self.event_bins = _event_bins_option(self.options.get("host", {}))
+        _event_bins_option(self.options.get("host", {}))           # (checked now)
         self.parallel = _parallel_option(self.options.get("host", {}))
-        self.compact_weights = _compact_weights_option(self.options.get("host", {})) is True
+        _compact_weights_option(self.options.get("host", {}))      # (checked now)
+        self.compact_weights = False       # decided at each build (compact_weights)
         if state.threads > 1 and not compiler.openmp_flags():
             warnings.warn(f"setup(threads={state.threads}): the C compiler has no OpenMP "
                           f"support, so the engine runs on one thread", stacklevel=3)
@@ -963,6 +992,7 @@ class HostBackend:
         for p_ir, lib in zip(net.populations, libs):
             self.pops.append(_Pop(p_ir, lib))
             self._upload_params(len(self.pops) - 1, p_ir, first=True)
+        self.compact_weights = compact_weights(self.options.get("host", {}), self.ring_bytes())
         self.plastic = {}
         self._set_blocks(list(enumerate(net.projections)), net)
         self._set_archives(net)
@@ -981,11 +1011,7 @@ class HostBackend:
     def _set_event_bins(self) -> None:
         """Event bins on or off: setup(host={"event_bins": ...}), else
         $SPINNFRAME_EVENT_BINS, else "auto" (on when the rings outgrow the cache)."""
-        mode = self.event_bins
-        if mode == "auto":
-            want = self.ring_bytes() > EVENT_BINS_CACHE_FRACTION * last_level_cache_bytes()
-        else:
-            want = bool(mode)
+        want = bins_wanted(self.options.get("host", {}), self.ring_bytes())
         if want != bool(self.lib.sf_engine_event_bins(self.engine)):
             self._check(self.lib.sf_engine_set_event_bins(self.engine, int(want),
                                                           EVENT_BIN_CAPACITY),
