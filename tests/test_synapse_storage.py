@@ -100,16 +100,16 @@ def test_targets_beyond_65536_are_reached(threads):
         sim.end()
 
 
-def _random_network(threads: int, extra_after_run: bool = False):
+def _random_network(threads: int, extra_after_run: bool = False, n: int = 20_000, **host):
     """Two populations, random weights and delays, connections made in random order."""
-    sim.setup(timestep=0.1, threads=threads)
+    sim.setup(timestep=0.1, threads=threads, host=host)
     rng = sim.NumpyRNG(seed=11)
     src = sim.Population(200, sim.SpikeSourcePoisson(rate=40.0))
     exc = sim.Population(300, sim.IF_curr_exp(tau_refrac=2.0))
     syn = sim.StaticSynapse(
         weight=sim.RandomDistribution("normal_clipped", (0.5, 0.2, 0.0, np.inf), rng=rng),
         delay=sim.RandomDistribution("uniform", (0.1, 3.0), rng=rng))
-    prj = sim.Projection(src, exc, sim.FixedTotalNumberConnector(20_000, rng=rng), syn)
+    prj = sim.Projection(src, exc, sim.FixedTotalNumberConnector(n, rng=rng), syn)
     rec = sim.Projection(exc, exc, sim.FixedProbabilityConnector(0.05, rng=rng),
                          sim.StaticSynapse(weight=0.05, delay=1.0))
     exc.record("spikes")
@@ -531,3 +531,31 @@ def test_compact_weights_by_default_where_the_rings_outgrow_the_cache(monkeypatc
                                if isinstance(x, host.PackedBlock))
             finally:
                 sim.end()
+
+
+def test_compact_weights_follow_set_and_rebuilds():
+    """Weights set() after a run are packed compactly again, and a rebuilt engine (a
+    projection added after a run) takes the compact rows: the same as with floats."""
+    from spinnframe_host import engine as host
+    out = {}
+    for compact in (False, True):
+        # (more connections than a table of weights takes)
+        src, exc, prj, rec = _random_network(2, n=80_000, compact_weights=compact)
+        try:
+            sim.run(20.0)
+            prj.set(weight=sim.RandomDistribution("normal", (0.6, 0.05),
+                                                  rng=sim.NumpyRNG(seed=2)))
+            extra = sim.Projection(src, exc[:200], sim.OneToOneConnector(),
+                                   sim.StaticSynapse(weight=0.3, delay=0.5))
+            sim.run(20.0)
+            sim.reset()
+            sim.run(30.0)
+            blocks = [x for x in state.backend.keep if isinstance(x, host.PackedBlock)]
+            assert any(b.weight24 is not None for b in blocks) == compact
+            out[compact] = ([np.asarray(st) for st in exc.get_data().segments[-1].spiketrains],
+                            prj.get(["weight", "delay"], format="list"), len(extra))
+        finally:
+            sim.end()
+    assert sum(len(st) for st in out[True][0]) > 0
+    assert all(np.array_equal(a, b) for a, b in zip(out[False][0], out[True][0]))
+    assert out[False][1:] == out[True][1:]
