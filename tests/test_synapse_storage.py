@@ -294,6 +294,29 @@ def _coded_network(threads: int, bins: bool):
     return exc, prjs
 
 
+def _run_storage(exc, prjs, ms: float):
+    """Run; return (v, spike trains, every projection's sorted (i, j, weight, delay)), the
+    engine's PackedBlocks and its bytes per synapse."""
+    from spinnframe_host import engine as host
+    sim.run(ms)
+    seg = exc.get_data().segments[0]
+    blocks = [x for x in state.backend.keep if isinstance(x, host.PackedBlock)]
+    nbytes, n = state.backend.synapse_memory()
+    assert n == sum(len(p) for p in prjs)
+    return ((seg.filter(name="v")[0].magnitude.copy(),
+             [np.asarray(st) for st in seg.spiketrains],
+             [sorted(p.get(["weight", "delay"], format="list")) for p in prjs]),
+            blocks, nbytes / n)
+
+
+def _assert_same_runs(a, b) -> None:
+    """Bitwise the same v and spikes (some of them), and the same connections."""
+    assert np.array_equal(a[0], b[0])
+    assert len(a[1]) == len(b[1]) and all(np.array_equal(x, y) for x, y in zip(a[1], b[1]))
+    assert sum(len(x) for x in b[1]) > 50
+    assert a[2] == b[2]
+
+
 @pytest.mark.parametrize("threads, bins", [(1, False), (2, False), (2, True)])
 def test_coded_delays_change_nothing(threads, bins, monkeypatch):
     from spinnframe_host import engine as host
@@ -302,14 +325,8 @@ def test_coded_delays_change_nothing(threads, bins, monkeypatch):
         monkeypatch.setattr(host, "CODE_DELAYS", coded)
         exc, prjs = _coded_network(threads, bins)
         try:
-            sim.run(120.0)
-            seg = exc.get_data().segments[0]
-            blocks = [x for x in state.backend.keep if isinstance(x, host.PackedBlock)]
-            nbytes, n = state.backend.synapse_memory()
-            got[coded] = (seg.filter(name="v")[0].magnitude.copy(),
-                          [np.asarray(st) for st in seg.spiketrains],
-                          [sorted(p.get(["weight", "delay"], format="list")) for p in prjs])
-            assert n == sum(len(p) for p in prjs)
+            got[coded], blocks, _ = _run_storage(exc, prjs, 120.0)
+            n = sum(len(p) for p in prjs)
             if coded:
                 fillers = sum(len(b.fillers) for b in blocks if b.fillers is not None)
                 assert 0 < fillers < 0.1 * n     # wide delays (200 values, short rows)
@@ -324,12 +341,7 @@ def test_coded_delays_change_nothing(threads, bins, monkeypatch):
                 assert all(b.row_delay is None for b in blocks)
         finally:
             sim.end()
-    v0, s0, c0 = got[False]
-    v1, s1, c1 = got[True]
-    assert np.array_equal(v0, v1)
-    assert len(s0) == len(s1) and all(np.array_equal(a, b) for a, b in zip(s0, s1))
-    assert sum(len(a) for a in s1) > 50
-    assert c0 == c1
+    _assert_same_runs(got[False], got[True])
 
 
 def test_coded_delays_read_back_exactly():
@@ -436,20 +448,12 @@ def _compact_network(threads: int, bins, compact):
 
 @pytest.mark.parametrize("threads, bins", [(1, False), (2, True)])
 def test_compact_weights_change_nothing(threads, bins):
-    from spinnframe_host import engine as host
-    got = {}
+    got, bps = {}, {}
     for compact in (False, True):
         exc, prjs = _compact_network(threads, bins, compact)
         try:
             made = [sorted(p.get(["weight", "delay"], format="list")) for p in prjs[:1]]
-            sim.run(150.0)
-            seg = exc.get_data().segments[0]
-            blocks = [x for x in state.backend.keep if isinstance(x, host.PackedBlock)]
-            nbytes, n = state.backend.synapse_memory()
-            got[compact] = (seg.filter(name="v")[0].magnitude.copy(),
-                            [np.asarray(st) for st in seg.spiketrains],
-                            [sorted(p.get(["weight", "delay"], format="list")) for p in prjs],
-                            nbytes / n)
+            got[compact], blocks, bps[compact] = _run_storage(exc, prjs, 150.0)
             assert got[compact][2][:1] == made           # read back exactly
             kinds = {(b.weight24 is not None, b.weight is not None, b.row_delay is not None,
                       b.delay is not None) for b in blocks}
@@ -464,13 +468,8 @@ def test_compact_weights_change_nothing(threads, bins):
                 assert all(k[0] is False for k in kinds)
         finally:
             sim.end()
-    v0, s0, c0, bps0 = got[False]
-    v1, s1, c1, bps1 = got[True]
-    assert np.array_equal(v0, v1)
-    assert len(s0) == len(s1) and all(np.array_equal(a, b) for a, b in zip(s0, s1))
-    assert sum(len(a) for a in s1) > 50
-    assert c0 == c1
-    assert bps1 < bps0 - 0.5                          # a byte less where the weights fit
+    _assert_same_runs(got[False], got[True])
+    assert bps[True] < bps[False] - 0.5              # a byte less where the weights fit
 
 
 @pytest.mark.parametrize("span, fits", [(2 ** 24 - 2, True), (2 ** 24 - 1, False)])
