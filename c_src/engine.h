@@ -244,7 +244,8 @@ SF_API int sf_weights24(uint64_t n, const float *w, uint8_t *out, uint32_t *base
  * sf_code_delays_count returns how many fillers the block needs, or UINT64_MAX when a
  * target offset is >= 16384. sf_code_delays then writes the coded block: row_ptr_out
  * (n_pre + 1), post_out and, when weight_size is 2, 3 or 4, weight_out (n + fillers
- * each, weight_size bytes apiece; fillers get *filler_weight), row_delay (n_pre) and the fillers' positions (ascending). */
+ * weights of weight_size bytes; fillers get *filler_weight), row_delay (n_pre) and the
+ * fillers' positions (ascending). */
 SF_API uint64_t sf_code_delays_count(uint32_t n_pre, const uint64_t *row_ptr,
                                      const uint16_t *post16, const uint8_t *delay8);
 SF_API void sf_code_delays(uint32_t n_pre, const uint64_t *row_ptr, const uint16_t *post16,
