@@ -512,6 +512,11 @@ def test_compact_weights_by_default_where_the_rings_outgrow_the_cache(monkeypatc
             sim.run(20.0)
             blocks = [x for x in state.backend.keep if isinstance(x, host.PackedBlock)]
             bins = bool(state.backend.lib.sf_engine_event_bins(state.backend.engine))
+            prof = state.backend.profile()
+            assert prof["event_bins"] == bins and prof["compact_weights"] == bins
+            assert prof["synapses"] == sum(len(p) for p in prjs)
+            assert f"compact weights {'on' if bins else 'off'})" in \
+                state.backend.profile_report()
             seen[llc] = (bins, all(prepacked),
                          sum(b.weight24 is not None for b in blocks),
                          state.backend.synapse_memory()[0])

@@ -1357,9 +1357,14 @@ class HostBackend:
         steps run with the threads' parts in parallel and one after another on one thread
         (``setup(host={"parallel": ...})``; a part's phases count under its thread either
         way), and ``barriers_per_step`` in parallel: 1 when every part's inputs are
-        delivered by its own thread, else 2 (engine.h, sf_engine_barriers)."""
+        delivered by its own thread, else 2 (engine.h, sf_engine_barriers). Also the
+        engine's synaptic rows: ``synapses``, ``synapse_bytes`` (synapse_memory), whether
+        ``event_bins`` are on and ``compact_weights`` was chosen at the last build."""
         out = dict(self.times)
         if self.engine is not None:
+            out["synapse_bytes"], out["synapses"] = self.synapse_memory()
+            out["event_bins"] = bool(self.lib.sf_engine_event_bins(self.engine))
+            out["compact_weights"] = self.compact_weights
             raw = (C.c_double * (MAX_THREADS * len(PHASES)))()
             self.lib.sf_engine_phase_times(self.engine, raw)
             out["threads"] = [dict(zip(PHASES, raw[t * len(PHASES):(t + 1) * len(PHASES)]))
@@ -1378,6 +1383,11 @@ class HostBackend:
                  f"+ loop {p['loop']:.3f} s + rest {p['run'] - p['setup'] - p['loop']:.3f} s"]
         for t, ph in enumerate(p.get("threads", [])):
             lines.append(f"  thread {t}: " + ", ".join(f"{k} {v:.3f} s" for k, v in ph.items()))
+        if p.get("synapses"):
+            lines.append(f"  synapses {p['synapses']} in {p['synapse_bytes'] / 2 ** 20:.1f} MiB "
+                         f"({p['synapse_bytes'] / p['synapses']:.2f} bytes each; event bins "
+                         f"{'on' if p['event_bins'] else 'off'}, compact weights "
+                         f"{'on' if p['compact_weights'] else 'off'})")
         if "parallel_steps" in p:
             lines.append(f"  steps with the threads in parallel {p['parallel_steps']} "
                          f"({p['barriers_per_step']} barrier(s) a step), "
