@@ -145,6 +145,13 @@ struct sf_engine {
      * part writes its own, every part reads them all) */
     uint32_t *fired;
     uint32_t fired_stride;
+    /* run-time balance (sf_engine_set_balance): the mode, the populations moved so far,
+     * and the synaptic events each part delivered onto each population since the last
+     * look (events[t * ev_stride + k], a row of whole cache lines per part) */
+    uint32_t balance;
+    uint32_t ev_stride;
+    uint64_t moves;
+    uint64_t *events;
 };
 
 #define SF_FIRED(e, b, t, k) \
@@ -225,7 +232,15 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
     if (posix_memalign(&mem, 4096, fired_size)) mem = NULL;
     e->fired = mem;
     if (e->fired) memset(e->fired, 0, fired_size);
-    if (!e->pops || !e->blocks || !e->fired) { sf_engine_free(e); return NULL; }
+    e->ev_stride = (n_pops + 7u) & ~7u;
+    if (!e->ev_stride) e->ev_stride = 8;
+    mem = NULL;
+    const size_t ev_size = (size_t)e->n_threads * e->ev_stride * sizeof(uint64_t);
+    if (posix_memalign(&mem, 64, ev_size)) mem = NULL;
+    e->events = mem;
+    if (e->events) memset(e->events, 0, ev_size);
+    e->balance = SF_BALANCE_AUTO;
+    if (!e->pops || !e->blocks || !e->fired || !e->events) { sf_engine_free(e); return NULL; }
     for (uint32_t t = 0; t < e->n_threads; t++) {
         void *task = NULL;   /* on pages of its own: its thread writes it at every step */
         if (posix_memalign(&task, 4096, SF_TASKS * sizeof(sf_row_task))) task = NULL;
@@ -256,6 +271,7 @@ void sf_engine_free(sf_engine *e) {
     }
     free(e->blocks);
     free(e->fired);
+    free(e->events);
     for (uint32_t t = 0; t < SF_MAX_THREADS; t++) free(e->tasks[t]);
     free(e);
 }
@@ -325,16 +341,21 @@ int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc) {
         return SF_ERR_ARG;
     const int replacing = e->blocks[b].row_ptr != NULL || e->blocks[b].row_ptr32 != NULL;
     if (replacing && e->blocks[b].pre != desc->pre) return SF_ERR_ARG;
+    /* a block replaced (new weights) stays with the thread that delivers it now, which
+     * the run-time balance may have changed (sf_engine_set_balance) */
+    const uint32_t thread = replacing && e->blocks[b].post == desc->post ?
+        e->blocks[b].thread : desc->thread;
     /* every block onto one part of a population is delivered by the same thread, so that
      * the part's ring entries (or bins) receive their inputs in one thread's order */
     sf_pop *q = &e->pops[desc->post];
     if (desc->post_base < q->d.n) {
         uint32_t t = 0;
         while (t + 1 < e->n_threads && q->part[t + 1] <= desc->post_base) t++;
-        if (q->deliver_by[t] == UINT32_MAX) q->deliver_by[t] = desc->thread;
-        else if (q->deliver_by[t] != desc->thread) return SF_ERR_ARG;
+        if (q->deliver_by[t] == UINT32_MAX) q->deliver_by[t] = thread;
+        else if (q->deliver_by[t] != thread) return SF_ERR_ARG;
     }
     e->blocks[b] = *desc;
+    e->blocks[b].thread = thread;
     if (replacing) return SF_OK;   /* new rows for a block already listed (weights changed) */
     sf_pop *p = &e->pops[desc->pre];
     uint32_t *ob = realloc(p->out_blocks, (p->n_out + 1) * sizeof(uint32_t));
@@ -795,6 +816,7 @@ static void deliver_row(sf_engine *e, const sf_block_desc *b, uint32_t i, uint32
     const uint32_t dc = b->delay_const;
     const sf_real mult = (sf_real)mult_n;
     const uint64_t s0 = row_at(b, i), s1 = row_at(b, i + 1);
+    e->events[(size_t)tid * e->ev_stride + b->post] += s1 - s0;
     if (b->kind != SF_SYN_STATIC) {
         /* dynamic synapses: one update per spike (a multiple spike repeats it) */
         const double t_spike = (double)(step + 1) * e->dt;
@@ -1279,6 +1301,136 @@ static void adapt(sf_engine *e, double seconds, uint64_t steps) {
     e->probing = 0;
 }
 
+/* ---- run-time balance (sf_engine_set_balance) ---------------------------------------- */
+
+#ifdef _OPENMP
+/* The part that holds every neuron of population p, or UINT32_MAX when p is split (or
+ * empty). */
+static uint32_t whole_part(const sf_engine *e, const sf_pop *p) {
+    uint32_t at = UINT32_MAX;
+    for (uint32_t t = 0; t < e->n_threads; t++) {
+        if (p->part[t + 1] == p->part[t]) continue;
+        if (at != UINT32_MAX) return UINT32_MAX;
+        at = t;
+    }
+    return at;
+}
+
+/* Population k, whole on one part, onto part `to`: from the next step on, thread `to`
+ * updates its neurons and delivers the blocks onto it. Only while no thread runs, with
+ * event bins off and every part's inputs delivered by its own thread. The results do not
+ * change: a whole population's spikes are listed in the same order on any part, and its
+ * ring entries receive their inputs in the same order from any thread (population,
+ * block, spike, synapse). */
+static void move_pop(sf_engine *e, uint32_t k, uint32_t to) {
+    sf_pop *p = &e->pops[k];
+    for (uint32_t t = 0; t <= e->n_threads; t++) p->part[t] = t <= to ? 0u : p->d.n;
+    for (uint32_t t = 0; t < e->n_threads; t++) p->deliver_by[t] = UINT32_MAX;
+    p->deliver_by[to] = to;
+    for (uint32_t b = 0; b < e->n_blocks; b++) {
+        sf_block_desc *bd = &e->blocks[b];
+        if (bd->post == k && (bd->row_ptr || bd->row_ptr32)) bd->thread = to;
+    }
+    e->moves++;
+}
+
+static inline uint64_t busy_ticks(const sf_engine *e, uint32_t t) {
+    return e->phase[t][SF_PHASE_UPDATE] + e->phase[t][SF_PHASE_BOOKKEEPING] +
+           e->phase[t][SF_PHASE_DELIVER];
+}
+
+/* The cost of population k over `steps` steps in the balance's model (SF_COST_*): its
+ * neuron updates and the synaptic events delivered onto it (counted in deliver_row). */
+static double pop_cost(const sf_engine *e, uint32_t k, uint64_t steps) {
+    uint64_t ev = 0;
+    for (uint32_t t = 0; t < e->n_threads; t++) ev += e->events[(size_t)t * e->ev_stride + k];
+    return SF_COST_NEURON_STEP * (double)e->pops[k].d.n * (double)steps +
+           SF_COST_EVENT * (double)ev;
+}
+
+/* After `steps` steps in parallel in which thread t was busy (updating, bookkeeping,
+ * delivering) for busy[t] ticks: move one whole population from the busiest part to the
+ * least busy where that is predicted to shorten the busiest part's time by at least
+ * SF_BALANCE_MIN_GAIN. The prediction scales each part's cost in the model by what its
+ * thread took per unit of it, so a thread that runs slower (another tenant on its core,
+ * a part that is slow for reasons the model misses) is given less. */
+static void balance(sf_engine *e, const uint64_t *busy, uint64_t steps) {
+    const uint32_t n_threads = e->n_threads;
+    uint32_t hi = 0, lo = 0;
+    for (uint32_t t = 1; t < n_threads; t++) {
+        if (busy[t] > busy[hi]) hi = t;
+        if (busy[t] < busy[lo]) lo = t;
+    }
+    if (e->balance == SF_BALANCE_EVERY) {     /* (tests) move something every time */
+        if (lo == hi) lo = (hi + 1) % n_threads;
+        for (uint32_t k = 0; k < e->n_pops; k++) {
+            const uint32_t at = whole_part(e, &e->pops[k]);
+            if (at != UINT32_MAX && at != lo) { move_pop(e, k, lo); return; }
+        }
+        return;
+    }
+    if (hi == lo || steps < SF_BALANCE_MIN_STEPS || busy[hi] == 0) return;
+    double cost_hi = 0.0, cost_lo = 0.0;
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        const sf_pop *p = &e->pops[k];
+        if (!p->d.n) continue;
+        const double c = pop_cost(e, k, steps) / (double)p->d.n;
+        cost_hi += c * (double)(p->part[hi + 1] - p->part[hi]);
+        cost_lo += c * (double)(p->part[lo + 1] - p->part[lo]);
+    }
+    if (!(cost_hi > 0.0)) return;
+    const double f_hi = (double)busy[hi] / cost_hi;
+    const double f_lo = cost_lo > 0.0 ? (double)busy[lo] / cost_lo : f_hi;
+    uint32_t best = UINT32_MAX;
+    double best_max = (1.0 - SF_BALANCE_MIN_GAIN) * (double)busy[hi];
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        if (whole_part(e, &e->pops[k]) != hi) continue;
+        const double c = pop_cost(e, k, steps);
+        const double a = (double)busy[hi] - f_hi * c, b = (double)busy[lo] + f_lo * c;
+        const double m = a > b ? a : b;
+        if (m < best_max) { best = k; best_max = m; }
+    }
+    if (best != UINT32_MAX) move_pop(e, best, lo);
+}
+
+/* run_parallel in pieces of about SF_BALANCE_SECONDS, with a balance after each, where
+ * the balance may move populations (on, more than one thread, event bins off, every
+ * part's inputs delivered by its own thread); else run_parallel. */
+static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps) {
+    if (!e->balance || e->n_threads < 2 || e->event_bins || !own_delivery(e))
+        return run_parallel(e, first, n_steps);
+    double per = e->step_s[1];                /* seconds per step in parallel, if known */
+    uint64_t busy[SF_MAX_THREADS];
+    int err = SF_OK;
+    for (uint64_t s = 0; s < n_steps && !err;) {
+        uint64_t n = SF_BALANCE_MIN_STEPS;
+        if (e->balance == SF_BALANCE_EVERY) n = n_steps / 4 ? n_steps / 4 : 1;
+        else if (per > 0.0 && SF_BALANCE_SECONDS / per > (double)n)
+            n = SF_BALANCE_SECONDS / per > 1e9 ? (uint64_t)1e9
+                                               : (uint64_t)(SF_BALANCE_SECONDS / per);
+        if (n > n_steps - s) n = n_steps - s;
+        for (uint32_t t = 0; t < e->n_threads; t++) busy[t] = busy_ticks(e, t);
+        memset(e->events, 0, (size_t)e->n_threads * e->ev_stride * sizeof(uint64_t));
+        const double t0 = now_s();
+        err = run_parallel(e, first + s, n);
+        per = (now_s() - t0) / (double)n;
+        s += n;
+        if (err) break;
+        for (uint32_t t = 0; t < e->n_threads; t++) busy[t] = busy_ticks(e, t) - busy[t];
+        balance(e, busy, n);
+    }
+    return err;
+}
+#endif
+
+int sf_engine_set_balance(sf_engine *e, uint32_t mode) {
+    if (!e || mode > SF_BALANCE_EVERY) return SF_ERR_ARG;
+    e->balance = mode;
+    return SF_OK;
+}
+
+uint64_t sf_engine_moves(const sf_engine *e) { return e ? e->moves : 0; }
+
 int sf_engine_run(sf_engine *e, uint64_t n_steps) {
     if (!e) return SF_ERR_ARG;
     const uint64_t first = e->step;
@@ -1286,7 +1438,7 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
     inject(e, first);
 #ifdef _OPENMP
     if (e->n_threads > 1 && e->thread_mode == SF_THREADS_PARALLEL) {
-        err = run_parallel(e, first, n_steps);
+        err = run_parallel_balanced(e, first, n_steps);
         e->way_steps[1] += n_steps;
     } else if (e->n_threads > 1 && e->thread_mode == SF_THREADS_ADAPTIVE) {
         uint64_t s = 0;
@@ -1294,7 +1446,9 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
             uint64_t chunk = next_chunk(e);
             if (chunk > n_steps - s) chunk = n_steps - s;
             const double t0 = now_s();
-            err = e->way ? run_parallel(e, first + s, chunk) : run_serial(e, first + s, chunk);
+            if (!e->way) err = run_serial(e, first + s, chunk);
+            else if (e->probing) err = run_parallel(e, first + s, chunk);
+            else err = run_parallel_balanced(e, first + s, chunk);
             e->way_steps[e->way] += chunk;
             s += chunk;
             adapt(e, now_s() - t0, chunk);

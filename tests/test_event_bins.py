@@ -174,6 +174,7 @@ def test_auto_turns_bins_on_when_the_rings_outgrow_the_cache(monkeypatch):
     ({"parallel": "always"}, "'parallel'.*must be 'auto', True or False, got 'always'"),
     ({"parallel": 2}, "must be 'auto', True or False, got 2"),
     ({"compact_weights": "yes"}, "'compact_weights'.*must be 'auto', True or False, got 'yes'"),
+    ({"balance": 0}, "'balance'.*must be 'auto', True or False, got 0"),
 ])
 def test_bad_host_options_are_refused_before_running(value, match):
     sim.setup(timestep=0.1, threads=2, host=value)
@@ -187,7 +188,7 @@ def test_bad_host_options_are_refused_before_running(value, match):
 
 
 @pytest.mark.parametrize("variable", ["SPINNFRAME_EVENT_BINS", "SPINNFRAME_PARALLEL",
-                                      "SPINNFRAME_COMPACT_WEIGHTS"])
+                                      "SPINNFRAME_COMPACT_WEIGHTS", "SPINNFRAME_BALANCE"])
 def test_bad_environment_setting_is_refused(monkeypatch, variable):
     monkeypatch.setenv(variable, "maybe")
     sim.setup(timestep=0.1, threads=2)

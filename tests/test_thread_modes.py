@@ -395,3 +395,87 @@ def test_sources_changed_between_runs_give_the_same_results_on_threads(threads, 
     assert len(want) == len(got) == 6
     for x, y in zip(want, got):
         np.testing.assert_array_equal(x, y)
+
+
+# -- run-time balance: whole populations move between the parts (sf_engine_set_balance) ----
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_populations_moved_between_parts_change_nothing(reference, threads):
+    """With SF_BALANCE_EVERY the engine moves a whole population to another part at every
+    stop (four a run): spikes, samples, STDP weights and current sources as on 1 thread;
+    a projection's weights set() after the moves reach the engine."""
+    pops, prjs = _network(threads, False, parallel=True)
+    try:
+        sim.run(STEPS * 0.1 / 5)
+        lib, eng = state.backend.lib, state.backend.engine
+        assert lib.sf_engine_set_balance(eng, 2) == 0
+        assert lib.sf_engine_set_balance(eng, 3) != 0            # not a mode
+        for _ in range(4):
+            sim.run(STEPS * 0.1 / 5)
+        moves = lib.sf_engine_moves(eng)
+        got = _results(pops, prjs)
+    finally:
+        sim.end()
+    assert moves >= 16
+    _same(reference, got)
+
+
+def test_weights_set_after_moves_reach_the_moved_population():
+    def run(threads: int):
+        pops, prjs = _network(threads, False, parallel=True)
+        try:
+            sim.run(40.0)
+            if threads > 1:
+                lib, eng = state.backend.lib, state.backend.engine
+                lib.sf_engine_set_balance(eng, 2)
+                sim.run(40.0)
+                assert lib.sf_engine_moves(eng) >= 4
+            else:
+                sim.run(40.0)
+            prjs[0].set(weight=sim.RandomDistribution("uniform", (0.1, 0.5),
+                                                      rng=sim.NumpyRNG(seed=5)))
+            prjs[3].set(weight=-0.3)
+            sim.run(40.0)
+            return _results(pops, prjs)
+        finally:
+            sim.end()
+    _same(run(1), run(2))
+
+
+def test_the_balance_moves_work_to_the_less_busy_thread():
+    """One part (big, hot, quiet: 370 neurons) has nearly all the work, hot receiving 16 k
+    events a millisecond, the other (the 400 Poisson sources) little: the balance (on by
+    default) moves a population across, and the results stay those of one thread."""
+    def net(threads, **host):
+        sim.setup(timestep=0.1, threads=threads, host={"parallel": True, **host})
+        rng = sim.NumpyRNG(seed=3)
+        src = sim.Population(400, sim.SpikeSourcePoisson(rate=40.0))
+        big = sim.Population(300, sim.IF_curr_exp(i_offset=1.0))
+        hot = sim.Population(40, sim.IF_curr_exp(tau_refrac=2.0))
+        quiet = sim.Population(30, sim.IF_curr_exp(i_offset=1.0))
+        sim.Projection(src, hot, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=0.01, delay=1.0))
+        sim.Projection(src, big, sim.FixedProbabilityConnector(0.01, rng=rng),
+                       sim.StaticSynapse(weight=0.05, delay=1.0))
+        sim.Projection(src, quiet, sim.FixedProbabilityConnector(0.01, rng=rng),
+                       sim.StaticSynapse(weight=0.05, delay=1.0))
+        for p in (big, hot, quiet):
+            p.record("spikes")
+        return (big, hot, quiet)
+    out, moves = [], []
+    for threads, host in ((1, {}), (2, {}), (2, {"balance": False})):
+        pops = net(threads, **host)
+        try:
+            sim.run(2000.0)
+            if threads == 2:
+                assert state.backend.parts[1:] == ((0, 0, 300), (0, 0, 40), (0, 0, 30))
+                moves.append(state.backend.profile()["moves"])
+            out.append([np.concatenate([np.asarray(st) for st in
+                                        p.get_data().segments[0].spiketrains]) for p in pops])
+        finally:
+            sim.end()
+    assert all(len(x) > 100 for x in out[0])
+    for run in out[1:]:
+        for x, y in zip(out[0], run):
+            assert np.array_equal(x, y)
+    assert moves[0] >= 1 and moves[1] == 0

@@ -32,7 +32,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 13
+ENGINE_ABI = 14
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -56,7 +56,7 @@ EVENT_BIN_CAPACITY = 0
 CODE_DELAYS = True
 #: Options of setup(host={...}) and the values each takes.
 HOST_OPTIONS = {"event_bins": ("auto", True, False), "parallel": ("auto", True, False),
-                "compact_weights": ("auto", True, False)}
+                "compact_weights": ("auto", True, False), "balance": ("auto", True, False)}
 #: How the engine's parts run with threads > 1 (engine.h, sf_engine_set_thread_mode): "auto"
 #: measures both ways and runs the faster, True always on the threads, False one part after
 #: another on one thread. Results are the same every way.
@@ -192,6 +192,9 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_split_place.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p, C.c_int, C.c_void_p,
                                        C.c_void_p, C.c_void_p, C.c_uint32, C.c_uint32,
                                        C.c_uint32, C.c_int, C.c_void_p] + [C.c_void_p] * 7
+        lib.sf_engine_set_balance.argtypes = [C.c_void_p, C.c_uint32]
+        lib.sf_engine_moves.restype = C.c_uint64
+        lib.sf_engine_moves.argtypes = [C.c_void_p]
         lib.sf_weights24.restype = C.c_int
         lib.sf_weights24.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p,
                                      C.POINTER(C.c_uint32)]
@@ -938,6 +941,9 @@ class HostBackend:
         _event_bins_option(self.options.get("host", {}))           # (checked now)
         self.parallel = _parallel_option(self.options.get("host", {}))
         _compact_weights_option(self.options.get("host", {}))      # (checked now)
+        # run-time balance of the parts (engine.h, sf_engine_set_balance): "auto" = True
+        self.balance = _host_option(self.options.get("host", {}), "balance",
+                                    "SPINNFRAME_BALANCE")
         self.compact_weights = False       # decided at each build (compact_weights)
         if state.threads > 1 and not compiler.openmp_flags():
             warnings.warn(f"setup(threads={state.threads}): the C compiler has no OpenMP "
@@ -987,6 +993,8 @@ class HostBackend:
         self.threads = self.lib.sf_engine_threads(eng)
         self._check(self.lib.sf_engine_set_thread_mode(eng, THREAD_MODES[self.parallel]),
                     "thread mode")
+        self._check(self.lib.sf_engine_set_balance(eng, int(self.balance is not False)),
+                    "balance")
         self.keep = []
         self.pops = []
         for p_ir, lib in zip(net.populations, libs):
@@ -1356,8 +1364,10 @@ class HostBackend:
         (barriers); with several threads, ``parallel_steps`` and ``serial_steps``: the
         steps run with the threads' parts in parallel and one after another on one thread
         (``setup(host={"parallel": ...})``; a part's phases count under its thread either
-        way), and ``barriers_per_step`` in parallel: 1 when every part's inputs are
-        delivered by its own thread, else 2 (engine.h, sf_engine_barriers). Also the
+        way), ``barriers_per_step`` in parallel: 1 when every part's inputs are
+        delivered by its own thread, else 2 (engine.h, sf_engine_barriers), and ``moves``:
+        populations the engine moved between the parts to balance them (engine.h,
+        sf_engine_set_balance). Also the
         engine's synaptic rows: ``synapses``, ``synapse_bytes`` (synapse_memory), whether
         ``event_bins`` are on and ``compact_weights`` was chosen at the last build."""
         out = dict(self.times)
@@ -1374,6 +1384,7 @@ class HostBackend:
                 self.lib.sf_engine_thread_mode_steps(self.engine, ways)
                 out["parallel_steps"], out["serial_steps"] = int(ways[0]), int(ways[1])
                 out["barriers_per_step"] = int(self.lib.sf_engine_barriers(self.engine))
+                out["moves"] = int(self.lib.sf_engine_moves(self.engine))
         return out
 
     def profile_report(self) -> str:
@@ -1391,7 +1402,8 @@ class HostBackend:
         if "parallel_steps" in p:
             lines.append(f"  steps with the threads in parallel {p['parallel_steps']} "
                          f"({p['barriers_per_step']} barrier(s) a step), "
-                         f"one after another {p['serial_steps']}")
+                         f"one after another {p['serial_steps']}; populations moved "
+                         f"between the threads {p['moves']}")
         return "\n".join(lines)
 
     def _sample_buffers(self, requests, first: int, steps: int):
