@@ -152,6 +152,12 @@ struct sf_engine {
     uint32_t ev_stride;
     uint64_t moves;
     uint64_t *events;
+    /* the last move, to be checked at the next stop (UINT32_MAX: none): the population,
+     * the part it left, and the busiest thread's ticks per step before it; populations
+     * whose move did not pay are frozen where they are */
+    uint32_t last_pop, last_from;
+    double last_busy;
+    uint8_t *frozen;
 };
 
 #define SF_FIRED(e, b, t, k) \
@@ -240,7 +246,12 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
     e->events = mem;
     if (e->events) memset(e->events, 0, ev_size);
     e->balance = SF_BALANCE_AUTO;
-    if (!e->pops || !e->blocks || !e->fired || !e->events) { sf_engine_free(e); return NULL; }
+    e->last_pop = UINT32_MAX;
+    e->frozen = calloc(n_pops ? n_pops : 1, 1);
+    if (!e->pops || !e->blocks || !e->fired || !e->events || !e->frozen) {
+        sf_engine_free(e);
+        return NULL;
+    }
     for (uint32_t t = 0; t < e->n_threads; t++) {
         void *task = NULL;   /* on pages of its own: its thread writes it at every step */
         if (posix_memalign(&task, 4096, SF_TASKS * sizeof(sf_row_task))) task = NULL;
@@ -272,6 +283,7 @@ void sf_engine_free(sf_engine *e) {
     free(e->blocks);
     free(e->fired);
     free(e->events);
+    free(e->frozen);
     for (uint32_t t = 0; t < SF_MAX_THREADS; t++) free(e->tasks[t]);
     free(e);
 }
@@ -1317,13 +1329,28 @@ static uint32_t whole_part(const sf_engine *e, const sf_pop *p) {
 }
 
 /* Population k, whole on one part, onto part `to`: from the next step on, thread `to`
- * updates its neurons and delivers the blocks onto it. Only while no thread runs, with
- * event bins off and every part's inputs delivered by its own thread. The results do not
+ * updates its neurons and delivers the blocks onto it. Only while no thread runs, and
+ * with every part's inputs delivered by its own thread. The results do not
  * change: a whole population's spikes are listed in the same order on any part, and its
  * ring entries receive their inputs in the same order from any thread (population,
  * block, spike, synapse). */
 static void move_pop(sf_engine *e, uint32_t k, uint32_t to) {
     sf_pop *p = &e->pops[k];
+    const uint32_t from = whole_part(e, p);
+    if (p->bins && from != UINT32_MAX) {
+        /* the events pending in the bins go with the delivery (thread `to` has none for
+         * p: only the delivering thread's bins of a population ever hold events), and
+         * with them the marks of ring planes that hold events (dirty) */
+        for (uint32_t sl = 0; sl < e->n_slots; sl++) {
+            const size_t a = (size_t)from * e->n_slots + sl, b = (size_t)to * e->n_slots + sl;
+            const sf_bin tb = p->bins[a];
+            p->bins[a] = p->bins[b];
+            p->bins[b] = tb;
+            const uint8_t td = p->dirty[a];
+            p->dirty[a] = p->dirty[b];
+            p->dirty[b] = td;
+        }
+    }
     for (uint32_t t = 0; t <= e->n_threads; t++) p->part[t] = t <= to ? 0u : p->d.n;
     for (uint32_t t = 0; t < e->n_threads; t++) p->deliver_by[t] = UINT32_MAX;
     p->deliver_by[to] = to;
@@ -1369,7 +1396,20 @@ static void balance(sf_engine *e, const uint64_t *busy, uint64_t steps) {
         }
         return;
     }
-    if (hi == lo || steps < SF_BALANCE_MIN_STEPS || busy[hi] == 0) return;
+    if (steps < SF_BALANCE_MIN_STEPS || busy[hi] == 0) return;
+    const double per_step = (double)busy[hi] / (double)steps;
+    if (e->last_pop != UINT32_MAX) {
+        /* the last move: kept if the busiest thread's time per step fell by at least half
+         * the gain asked for, else undone, and the population stays where it was */
+        const uint32_t k = e->last_pop, from = e->last_from;
+        e->last_pop = UINT32_MAX;
+        if (per_step > (1.0 - 0.5 * SF_BALANCE_MIN_GAIN) * e->last_busy) {
+            move_pop(e, k, from);
+            e->frozen[k] = 1;
+        }
+        return;
+    }
+    if (hi == lo) return;
     double cost_hi = 0.0, cost_lo = 0.0;
     for (uint32_t k = 0; k < e->n_pops; k++) {
         const sf_pop *p = &e->pops[k];
@@ -1384,20 +1424,25 @@ static void balance(sf_engine *e, const uint64_t *busy, uint64_t steps) {
     uint32_t best = UINT32_MAX;
     double best_max = (1.0 - SF_BALANCE_MIN_GAIN) * (double)busy[hi];
     for (uint32_t k = 0; k < e->n_pops; k++) {
-        if (whole_part(e, &e->pops[k]) != hi) continue;
+        if (e->frozen[k] || whole_part(e, &e->pops[k]) != hi) continue;
         const double c = pop_cost(e, k, steps);
         const double a = (double)busy[hi] - f_hi * c, b = (double)busy[lo] + f_lo * c;
         const double m = a > b ? a : b;
         if (m < best_max) { best = k; best_max = m; }
     }
-    if (best != UINT32_MAX) move_pop(e, best, lo);
+    if (best != UINT32_MAX) {
+        move_pop(e, best, lo);
+        e->last_pop = best;
+        e->last_from = hi;
+        e->last_busy = per_step;
+    }
 }
 
 /* run_parallel in pieces of about SF_BALANCE_SECONDS, with a balance after each, where
- * the balance may move populations (on, more than one thread, event bins off, every
- * part's inputs delivered by its own thread); else run_parallel. */
+ * the balance may move populations (on, more than one thread, every part's inputs
+ * delivered by its own thread); else run_parallel. */
 static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps) {
-    if (!e->balance || e->n_threads < 2 || e->event_bins || !own_delivery(e))
+    if (!e->balance || e->n_threads < 2 || !own_delivery(e))
         return run_parallel(e, first, n_steps);
     double per = e->step_s[1];                /* seconds per step in parallel, if known */
     uint64_t busy[SF_MAX_THREADS];
