@@ -296,15 +296,17 @@ enum { SF_THREADS_ADAPTIVE = 0, SF_THREADS_PARALLEL = 1, SF_THREADS_SERIAL = 2 }
 SF_API int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode);
 /* Run-time balance of the parts (SF_BALANCE_AUTO, the default): while the parts run in
  * parallel (the adaptive mode's stretches, or the parallel mode), the engine stops every
- * SF_BALANCE_SECONDS or so (at least SF_BALANCE_MIN_STEPS steps) and may move one population that lies whole in one part from
- * the part whose thread was busiest to the least busy one, where a model of the work
- * (SF_COST_NEURON_STEP per neuron and step, SF_COST_EVENT per synaptic event delivered
- * onto the population), scaled by what each thread took per unit of it, predicts the
- * busiest time to fall by at least SF_BALANCE_MIN_GAIN (with event bins, the pending
- * events go along). A move whose next stop shows less than half that gain is undone, and
- * the population stays where it is from then on. Only with each part's inputs delivered by its own thread. The results do not change (a whole
- * population's spikes and ring inputs keep their order on any part); the moves carry
- * over to later runs. SF_BALANCE_EVERY moves a population at each stop, for tests. */
+ * SF_BALANCE_SECONDS or so (at least SF_BALANCE_MIN_STEPS steps apart) and may move one
+ * population that lies whole in one part from the part whose thread was busiest to the
+ * least busy one, where a model of the work (SF_COST_NEURON_STEP per neuron and step,
+ * SF_COST_EVENT per synaptic event delivered onto the population), scaled by what each
+ * thread took per unit of it, predicts the busiest time to fall by at least
+ * SF_BALANCE_MIN_GAIN (with event bins, the pending events go along). A move whose next
+ * stop shows less than half that gain is undone, and the population stays where it is
+ * from then on. Only with each part's inputs delivered by its own thread. The results do
+ * not change (a whole population's spikes and ring inputs keep their order on any part);
+ * the moves carry over to later runs. SF_BALANCE_EVERY moves a population at each stop,
+ * for tests. */
 enum { SF_BALANCE_OFF = 0, SF_BALANCE_AUTO = 1, SF_BALANCE_EVERY = 2 };
 #define SF_BALANCE_SECONDS 0.02
 #define SF_BALANCE_MIN_STEPS 200
