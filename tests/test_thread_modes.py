@@ -144,16 +144,25 @@ def _sampled(threads, parallel):
     return out, prof
 
 
+def _one_thread_and_parallel(scenario, threads: int) -> list:
+    """scenario(1, "auto") and scenario(threads, True) (the parts forced onto their
+    threads, one barrier a step): asserts the recorded arrays equal bit for bit and
+    returns those of one thread."""
+    want, _ = scenario(1, "auto")
+    got, prof = scenario(threads, True)
+    assert prof["barriers_per_step"] == 1 and prof["serial_steps"] == 0
+    assert len(want) == len(got)
+    for x, y in zip(want, got):
+        np.testing.assert_array_equal(x, y)
+    return want
+
+
 @pytest.mark.parametrize("threads", [2, 3])
 def test_samples_written_by_each_thread_for_its_part_match_one_thread(threads, monkeypatch):
     monkeypatch.setattr(host_engine, "SPLIT_MIN_NEURONS", 1000)
-    want, _ = _sampled(1, "auto")
-    got, prof = _sampled(threads, True)
-    assert prof["barriers_per_step"] == 1 and prof["serial_steps"] == 0
+    want = _one_thread_and_parallel(_sampled, threads)
     assert want[0].shape == (167, 161) and want[1].shape[0] == 72
     assert len(want[2]) > 100 and len(want[3]) > 10
-    for x, y in zip(want, got):
-        np.testing.assert_array_equal(x, y)
 
 
 SHORT_TEAM = """
@@ -388,13 +397,9 @@ def _changing_sources(threads, parallel):
 def test_sources_changed_between_runs_give_the_same_results_on_threads(threads, monkeypatch):
     monkeypatch.setattr(host_engine, "SPLIT_MIN_NEURONS", 50)
     monkeypatch.setattr(host_engine, "PART_GRAIN", 8)
-    want, _ = _changing_sources(1, "auto")
-    got, prof = _changing_sources(threads, True)
-    assert prof["barriers_per_step"] == 1 and prof["serial_steps"] == 0
+    want = _one_thread_and_parallel(_changing_sources, threads)
     assert sum(len(x) for x in want[-2:]) > 100        # both segments have spikes
-    assert len(want) == len(got) == 6
-    for x, y in zip(want, got):
-        np.testing.assert_array_equal(x, y)
+    assert len(want) == 6
 
 
 # -- run-time balance: whole populations move between the parts (sf_engine_set_balance) ----
