@@ -1381,8 +1381,22 @@ static double pop_cost(const sf_engine *e, uint32_t k, uint64_t steps) {
  * SF_BALANCE_MIN_GAIN. The prediction scales each part's cost in the model by what its
  * thread took per unit of it, so a thread that runs slower (another tenant on its core,
  * a part that is slow for reasons the model misses) is given less. */
-static void balance(sf_engine *e, const uint64_t *busy, uint64_t steps) {
+static void balance(sf_engine *e, const uint64_t *ticks, uint64_t steps) {
     const uint32_t n_threads = e->n_threads;
+    uint64_t busy[SF_MAX_THREADS];
+    for (uint32_t t = 0; t < n_threads; t++) busy[t] = ticks[t];
+    if (e->balance == SF_BALANCE_MODEL) {
+        /* each thread as busy as the model's cost of its part: decisions that depend on
+         * the network and its activity only, not on the machine */
+        for (uint32_t t = 0; t < n_threads; t++) busy[t] = 0;
+        for (uint32_t k = 0; k < e->n_pops; k++) {
+            const sf_pop *p = &e->pops[k];
+            if (!p->d.n) continue;
+            const double c = pop_cost(e, k, steps) / (double)p->d.n;
+            for (uint32_t t = 0; t < n_threads; t++)
+                busy[t] += (uint64_t)(c * (double)(p->part[t + 1] - p->part[t]) + 0.5);
+        }
+    }
     uint32_t hi = 0, lo = 0;
     for (uint32_t t = 1; t < n_threads; t++) {
         if (busy[t] > busy[hi]) hi = t;
@@ -1450,6 +1464,7 @@ static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps)
     for (uint64_t s = 0; s < n_steps && !err;) {
         uint64_t n = SF_BALANCE_MIN_STEPS;
         if (e->balance == SF_BALANCE_EVERY) n = n_steps / 4 ? n_steps / 4 : 1;
+        else if (e->balance == SF_BALANCE_MODEL) n = SF_BALANCE_MIN_STEPS;
         else if (per > 0.0 && SF_BALANCE_SECONDS / per > (double)n)
             n = SF_BALANCE_SECONDS / per > 1e9 ? (uint64_t)1e9
                                                : (uint64_t)(SF_BALANCE_SECONDS / per);
@@ -1469,7 +1484,7 @@ static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps)
 #endif
 
 int sf_engine_set_balance(sf_engine *e, uint32_t mode) {
-    if (!e || mode > SF_BALANCE_EVERY) return SF_ERR_ARG;
+    if (!e || mode > SF_BALANCE_MODEL) return SF_ERR_ARG;
     e->balance = mode;
     return SF_OK;
 }

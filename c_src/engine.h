@@ -306,8 +306,11 @@ SF_API int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode);
  * from then on. Only with each part's inputs delivered by its own thread. The results do
  * not change (a whole population's spikes and ring inputs keep their order on any part);
  * the moves carry over to later runs. SF_BALANCE_EVERY moves a population at each stop,
- * for tests. */
-enum { SF_BALANCE_OFF = 0, SF_BALANCE_AUTO = 1, SF_BALANCE_EVERY = 2 };
+ * for tests. SF_BALANCE_MODEL decides as AUTO but takes each thread to be exactly as busy
+ * as the model's cost of its part and stops every SF_BALANCE_MIN_STEPS steps, so its
+ * moves depend on the network alone, never on the machine's timing (tests, and runs
+ * whose moves must repeat). */
+enum { SF_BALANCE_OFF = 0, SF_BALANCE_AUTO = 1, SF_BALANCE_EVERY = 2, SF_BALANCE_MODEL = 3 };
 #define SF_BALANCE_SECONDS 0.02
 #define SF_BALANCE_MIN_STEPS 200
 #define SF_BALANCE_MIN_GAIN 0.1
