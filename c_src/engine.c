@@ -61,8 +61,16 @@ typedef struct sf_pop {
                                  part[t + 1]) (sf_pop_desc.parts) */
     uint32_t *deliver_by;     /* per part: the thread that delivers the blocks onto it
                                  (UINT32_MAX: none yet; the part's own thread by default) */
-    size_t stride;            /* sf_stride(n): elements from one state array or one ring
-                                 plane (receptor) to the next */
+    size_t stride;            /* sf_stride(n + gaps): elements from one state array or
+                                 one ring plane (receptor) to the next */
+    uint32_t gap;             /* SF_PART_GAP for a population split between threads (with
+                                 its state fields known), else 0: part t's neuron i lies at
+                                 i + t * gap in the ring, spike lists, injected currents and
+                                 gstate */
+    void *gstate;             /* the state with the gaps (gap != 0), stride apart, copied
+                                 from and back to d.state at each sf_engine_run */
+    uint32_t *fields;         /* (offset, size) per state field (gap != 0) */
+    uint32_t n_fields;
     uint32_t *spk_index;      /* neurons that fired at a step, two lists of stride
                                  entries: list step & 1 holds step's (the threads' updates of
                                  the next step write the other while this one is delivered);
@@ -72,7 +80,7 @@ typedef struct sf_pop {
     uint32_t *out_blocks;     /* indices of the blocks leaving this population */
     uint32_t n_out;
     double *i_inj;            /* injected current per neuron (current sources), or NULL:
-                                 two arrays of n, that of step & 1 read at step (the next
+                                 two arrays of stride, that of step & 1 read at step (the next
                                  step's is computed while the threads update this one) */
     int injected;             /* some current source targets this population now */
     sf_archive *arch;         /* spike archive per neuron (plastic targets), or NULL */
@@ -91,6 +99,14 @@ static void archive_clear(sf_pop *p);
 static inline size_t plane_size(const sf_pop *p);
 static void bins_free(sf_engine *e, sf_pop *p, int apply);
 static int bins_alloc(sf_engine *e, sf_pop *p);
+
+/* Where neuron i of population p lies in its per-neuron arrays (see sf_pop.gap). */
+static inline uint32_t mem_index(const sf_pop *p, uint32_t i) {
+    if (!p->gap) return i;
+    uint32_t t = 0;
+    while (i >= p->part[t + 1]) t++;
+    return i + t * p->gap;
+}
 
 /* A row to deliver: row i of block b, for a neuron that fired mult times. */
 typedef struct sf_row_task {
@@ -112,6 +128,7 @@ struct sf_engine {
     uint64_t step;
     sf_pop *pops;
     sf_block_desc *blocks;
+    uint32_t *block_shift;    /* per block: its targets' part's shift (sf_pop.gap) */
     sf_sample_desc *samples;
     uint32_t n_samples;
     sf_source_desc *sources;
@@ -230,6 +247,7 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
     if (e->pops) memset(e->pops, 0, (n_pops ? n_pops : 1) * sizeof(sf_pop));
     else e->n_pops = 0;
     e->blocks = calloc(n_blocks ? n_blocks : 1, sizeof(sf_block_desc));
+    e->block_shift = calloc(n_blocks ? n_blocks : 1, sizeof(uint32_t));
     /* a page per row: each thread writes its rows at every step (see alloc_array) */
     e->fired_stride = (n_pops + 1023u) & ~1023u;
     if (!e->fired_stride) e->fired_stride = 1024;
@@ -248,7 +266,7 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
     e->balance = SF_BALANCE_AUTO;
     e->last_pop = UINT32_MAX;
     e->frozen = calloc(n_pops ? n_pops : 1, 1);
-    if (!e->pops || !e->blocks || !e->fired || !e->events || !e->frozen) {
+    if (!e->pops || !e->blocks || !e->block_shift || !e->fired || !e->events || !e->frozen) {
         sf_engine_free(e);
         return NULL;
     }
@@ -272,7 +290,7 @@ void sf_engine_free(sf_engine *e) {
             bins_free(e, p, 0);
             free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part);
             free(p->deliver_by); free(p->log_step); free(p->log_index); free(p->out_blocks);
-            free(p->i_inj);
+            free(p->i_inj); free(p->gstate); free(p->fields);
             if (p->arch) {
                 for (uint32_t i = 0; i < p->d.n; i++) free(p->arch[i].h);
                 free(p->arch);
@@ -283,6 +301,7 @@ void sf_engine_free(sf_engine *e) {
     free(e->blocks);
     free(e->fired);
     free(e->events);
+    free(e->block_shift);
     free(e->frozen);
     for (uint32_t t = 0; t < SF_MAX_THREADS; t++) free(e->tasks[t]);
     free(e);
@@ -299,8 +318,13 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
     sf_pop *p = &e->pops[k];
     bins_free(e, p, 0);
     free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part); free(p->deliver_by);
+    free(p->gstate); free(p->fields); free(p->i_inj);
+    p->gstate = NULL; p->fields = NULL; p->n_fields = 0; p->gap = 0; p->i_inj = NULL;
+    p->injected = 0;
     p->d = *desc;
     p->d.parts = NULL;
+    p->d.state_fields = NULL;
+    p->d.i_inj = NULL;
     p->part = malloc(((size_t)e->n_threads + 1) * sizeof(uint32_t));
     p->deliver_by = malloc((size_t)e->n_threads * sizeof(uint32_t));
     if (!p->part || !p->deliver_by) return SF_ERR_NOMEM;
@@ -311,7 +335,25 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
         else if (t < e->n_threads) sf_engine_thread_range(desc->n, e->n_threads, t, &b, &end);
         p->part[t] = b;
     }
-    p->stride = (size_t)sf_stride(desc->n ? desc->n : 1);
+    uint32_t n_parts = 0;
+    for (uint32_t t = 0; t < e->n_threads; t++) n_parts += p->part[t + 1] > p->part[t];
+    if (n_parts > 1 && desc->state_by_field && desc->state_fields && desc->n_state_fields &&
+        desc->state) {
+        p->gap = SF_PART_GAP;
+        p->n_fields = desc->n_state_fields;
+        p->fields = malloc(2 * (size_t)p->n_fields * sizeof(uint32_t));
+        if (!p->fields) return SF_ERR_NOMEM;
+        memcpy(p->fields, desc->state_fields, 2 * (size_t)p->n_fields * sizeof(uint32_t));
+        for (uint32_t f = 0; f < p->n_fields; f++)
+            if ((uint64_t)p->fields[2 * f] + p->fields[2 * f + 1] > desc->state_size)
+                return SF_ERR_ARG;
+    }
+    p->stride = (size_t)sf_stride((uint64_t)(desc->n ? desc->n : 1) +
+                                  (uint64_t)(e->n_threads - 1) * p->gap);
+    if (p->gap) {
+        p->gstate = alloc_array(p, (size_t)desc->state_size * p->stride);
+        if (!p->gstate) return SF_ERR_NOMEM;
+    }
     p->ring = alloc_array(p, (size_t)e->n_slots * plane_size(p) * sizeof(sf_real));
     p->spk_index = alloc_array(p, 2 * p->stride * sizeof(uint32_t));
     p->spk_count = alloc_array(p, 2 * p->stride * sizeof(uint32_t));
@@ -360,12 +402,15 @@ int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc) {
     /* every block onto one part of a population is delivered by the same thread, so that
      * the part's ring entries (or bins) receive their inputs in one thread's order */
     sf_pop *q = &e->pops[desc->post];
+    uint32_t shift = 0;
     if (desc->post_base < q->d.n) {
         uint32_t t = 0;
         while (t + 1 < e->n_threads && q->part[t + 1] <= desc->post_base) t++;
         if (q->deliver_by[t] == UINT32_MAX) q->deliver_by[t] = thread;
         else if (q->deliver_by[t] != thread) return SF_ERR_ARG;
+        shift = t * q->gap;
     }
+    e->block_shift[b] = shift;
     e->blocks[b] = *desc;
     e->blocks[b].thread = thread;
     if (replacing) return SF_OK;   /* new rows for a block already listed (weights changed) */
@@ -527,7 +572,7 @@ static int log_spikes(sf_engine *e, uint32_t k, uint64_t stamp, uint32_t buf) {
     sf_pop *p = &e->pops[k];
     const uint32_t *spk_index = SF_SPK_INDEX(p, buf), *spk_count = SF_SPK_COUNT(p, buf);
     for (uint32_t t = 0; t < e->n_threads; t++) {
-        const uint32_t begin = p->part[t];
+        const uint32_t begin = p->part[t] + t * p->gap;
         for (uint32_t j = begin; j < begin + SF_FIRED(e, buf, t, k); j++) {
             const uint32_t i = spk_index[j];
             p->total += spk_count[j];
@@ -817,9 +862,11 @@ static void deliver_row(sf_engine *e, const sf_block_desc *b, uint32_t i, uint32
     sf_pop *q = &e->pops[b->post];
     const size_t nq = q->stride;                          /* one receptor's plane */
     const size_t stride = (size_t)q->d.n_receptors * nq;  /* one slot's planes */
-    sf_real *ring = q->ring + (size_t)b->receptor * nq + b->post_base;
+    /* the targets' places in the ring: their part's shift along (sf_pop.gap) */
+    const size_t base = (size_t)b->post_base + e->block_shift[b - e->blocks];
+    sf_real *ring = q->ring + (size_t)b->receptor * nq + base;
     sf_bin *bins = q->bins ? q->bins + (size_t)tid * n_slots : NULL;
-    const uint32_t cell0 = (uint32_t)((size_t)b->receptor * nq + b->post_base);
+    const uint32_t cell0 = (uint32_t)((size_t)b->receptor * nq + base);
     const uint16_t *tg = b->post16;
     const double *wt = b->weight_table;
     const double w0 = wt ? wt[0] : 0.0;
@@ -903,7 +950,7 @@ static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t st
             const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
             if (b->thread != tid) continue;
             for (uint32_t t = 0; t < e->n_threads; t++) {
-                const uint32_t begin = p->part[t];
+                const uint32_t begin = p->part[t] + t * p->gap;
                 for (uint32_t j = begin; j < begin + SF_FIRED(e, buf, t, k); j++) {
                     if (n == SF_TASKS) {
                         deliver_rows(e, task, n, slot, tid, step);
@@ -925,17 +972,18 @@ static inline uint64_t due_before(const sf_sample_desc *sd, uint64_t x) {
     return x <= sd->origin ? 0 : (x - sd->origin + sd->interval - 1) / sd->interval;
 }
 
-/* Write sample `row` of sd for the indices in [lo, hi) (every index: 0, UINT32_MAX). */
+/* Write sample `row` of sd for the indices in [lo, hi) (every index: 0, UINT32_MAX),
+ * which lie `shift` places further in the state's arrays (sf_pop.gap). */
 static void sample_row(const sf_engine *e, const sf_sample_desc *sd, uint64_t row,
-                       uint32_t lo, uint32_t hi) {
+                       uint32_t lo, uint32_t hi, uint32_t shift) {
     const sf_pop *p = &e->pops[sd->pop];
     double *out = sd->out + row * sd->n_index;
     if (p->d.state_by_field) {   /* the variable's array in the block */
-        const double *var = (const double *)((const char *)p->d.state
+        const double *var = (const double *)((const char *)(p->gap ? p->gstate : p->d.state)
                                              + (size_t)sd->offset * p->stride);
         for (uint32_t k = 0; k < sd->n_index; k++) {
             const uint32_t i = sd->index[k];
-            if (i >= lo && i < hi) out[k] = var[i];
+            if (i >= lo && i < hi) out[k] = var[i + shift];
         }
     } else {                     /* the field of each neuron's struct */
         const char *base = (const char *)p->d.state + sd->offset;
@@ -951,7 +999,11 @@ static void sample(sf_engine *e, uint64_t stamp) {
         sf_sample_desc *sd = &e->samples[r];
         if (stamp < sd->origin || (stamp - sd->origin) % sd->interval != 0 || sd->count >= sd->capacity)
             continue;
-        sample_row(e, sd, sd->count, 0, UINT32_MAX);
+        const sf_pop *p = &e->pops[sd->pop];
+        if (!p->gap) sample_row(e, sd, sd->count, 0, UINT32_MAX, 0);
+        else
+            for (uint32_t t = 0; t < e->n_threads; t++)
+                sample_row(e, sd, sd->count, p->part[t], p->part[t + 1], t * p->gap);
         sd->count++;
     }
 }
@@ -968,7 +1020,8 @@ static void sample_part(const sf_engine *e, uint64_t stamp, uint64_t first,
         const uint64_t row = count0[r] + due_before(sd, stamp) - due_before(sd, first);
         if (row >= sd->capacity) continue;
         const sf_pop *p = &e->pops[sd->pop];
-        if (p->part[tid] < p->part[tid + 1]) sample_row(e, sd, row, p->part[tid], p->part[tid + 1]);
+        if (p->part[tid] < p->part[tid + 1])
+            sample_row(e, sd, row, p->part[tid], p->part[tid + 1], tid * p->gap);
     }
 }
 
@@ -992,7 +1045,7 @@ int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sour
             if (k >= e->n_pops || sd->target_index[t] >= e->pops[k].d.n) return SF_ERR_ARG;
             sf_pop *p = &e->pops[k];
             if (!p->i_inj) {
-                p->i_inj = calloc(2 * (size_t)(p->d.n ? p->d.n : 1), sizeof(double));
+                p->i_inj = calloc(2 * p->stride, sizeof(double));
                 if (!p->i_inj) return SF_ERR_NOMEM;
             }
             p->injected = 1;
@@ -1000,7 +1053,7 @@ int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sour
     }
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
-        if (p->i_inj && !p->injected) memset(p->i_inj, 0, 2 * (size_t)p->d.n * sizeof(double));
+        if (p->i_inj && !p->injected) memset(p->i_inj, 0, 2 * p->stride * sizeof(double));
         p->d.i_inj = p->injected ? p->i_inj : NULL;
     }
     e->sources = sources;
@@ -1016,7 +1069,7 @@ static void inject(sf_engine *e, uint64_t step) {
     const size_t off = (size_t)(step & 1);
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
-        if (p->injected) memset(p->i_inj + off * p->d.n, 0, p->d.n * sizeof(double));
+        if (p->injected) memset(p->i_inj + off * p->stride, 0, p->stride * sizeof(double));
     }
     for (uint32_t j = 0; j < e->n_sources; j++) {
         sf_source_desc *sd = &e->sources[j];
@@ -1031,7 +1084,7 @@ static void inject(sf_engine *e, uint64_t step) {
         const double amp = sd->current(sd->params, sd->derived, sd->state, &ctx);
         for (uint32_t t = 0; t < sd->n_targets; t++) {
             sf_pop *p = &e->pops[sd->target_pop[t]];
-            p->i_inj[off * p->d.n + sd->target_index[t]] += amp;
+            p->i_inj[off * p->stride + mem_index(p, sd->target_index[t])] += amp;
         }
         if (sd->record_out) {
             if (sd->record_count == 0) sd->record_first_step = step;
@@ -1047,6 +1100,7 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
         const uint32_t begin = p->part[tid], end = p->part[tid + 1];
+        const uint32_t shift = tid * p->gap;     /* where the part lies in the arrays */
         /* dirty is written only when it changes: the threads' entries share cache lines,
          * and a write that leaves a line as it was still takes it away from the others */
         if (begin == end) {
@@ -1066,7 +1120,7 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
         pv.n_receptors = p->d.n_receptors;
         pv.stride = (uint32_t)p->stride;
         pv.reserved = 0;
-        pv.state = p->d.state;
+        pv.state = p->gap ? p->gstate : p->d.state;
         pv.params = p->d.params;
         pv.derived = p->d.derived;
         pv.param_index = p->d.param_index;
@@ -1080,14 +1134,18 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
             bin_apply(&p->bins[kb], pv.input);
             if (p->dirty[kb]) p->dirty[kb] = 0;
         }
-        pv.i_inj = p->d.i_inj ? p->d.i_inj + (size_t)buf * p->d.n : NULL;
+        pv.i_inj = p->d.i_inj ? p->d.i_inj + (size_t)buf * p->stride : NULL;
         uint32_t *spk_index = SF_SPK_INDEX(p, buf), *spk_count = SF_SPK_COUNT(p, buf);
         uint32_t n_fired = 0;
-        p->d.update(&pv, begin, end, &ctx, spk_index + begin, spk_count + begin, &n_fired);
+        p->d.update(&pv, begin + shift, end + shift, &ctx, spk_index + begin + shift,
+                    spk_count + begin + shift, &n_fired);
         SF_FIRED(e, buf, tid, k) = n_fired;
+        if (shift)       /* the list names neurons, not places in the arrays */
+            for (uint32_t j = begin + shift; j < begin + shift + n_fired; j++)
+                spk_index[j] -= shift;
         if (p->arch) {   /* this thread's neurons only: their archives are its own */
             const double t_stamp = (double)(step + 1) * e->dt;
-            for (uint32_t j = begin; j < begin + n_fired; j++)
+            for (uint32_t j = begin + shift; j < begin + shift + n_fired; j++)
                 for (uint32_t c = 0; c < spk_count[j]; c++)
                     if (archive_spike(p, spk_index[j], t_stamp)) e->archive_error = 1;
         }
@@ -1491,10 +1549,34 @@ int sf_engine_set_balance(sf_engine *e, uint32_t mode) {
 
 uint64_t sf_engine_moves(const sf_engine *e) { return e ? e->moves : 0; }
 
+/* The state of every population with gaps between its parts (sf_pop.gap) from the
+ * host's block into the engine's copy (in), or back (out), field by field and part by
+ * part. */
+static void gapped_state(sf_engine *e, int in) {
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        sf_pop *p = &e->pops[k];
+        if (!p->gap) continue;
+        const size_t host_stride = (size_t)sf_stride(p->d.n ? p->d.n : 1);
+        for (uint32_t f = 0; f < p->n_fields; f++) {
+            const size_t off = p->fields[2 * f], size = p->fields[2 * f + 1];
+            char *host = (char *)p->d.state + off * host_stride;
+            char *own = (char *)p->gstate + off * p->stride;
+            for (uint32_t t = 0; t < e->n_threads; t++) {
+                const size_t b = p->part[t], n = p->part[t + 1] - b;
+                if (!n) continue;
+                char *h = host + b * size, *o = own + (b + (size_t)t * p->gap) * size;
+                if (in) memcpy(o, h, n * size);
+                else memcpy(h, o, n * size);
+            }
+        }
+    }
+}
+
 int sf_engine_run(sf_engine *e, uint64_t n_steps) {
     if (!e) return SF_ERR_ARG;
     const uint64_t first = e->step;
     int err = SF_OK;
+    gapped_state(e, 1);
     inject(e, first);
 #ifdef _OPENMP
     if (e->n_threads > 1 && e->thread_mode == SF_THREADS_PARALLEL) {
@@ -1519,6 +1601,7 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
         err = run_serial(e, first, n_steps);
         e->way_steps[0] += n_steps;
     }
+    gapped_state(e, 0);
     e->step = first + n_steps;
     if (!err && e->archive_error) err = SF_ERR_NOMEM;
     return err;

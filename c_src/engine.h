@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 14u
+#define SF_ENGINE_ABI_VERSION 15u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -37,7 +37,22 @@ typedef struct sf_pop_desc {
     const uint32_t *parts;         /* n_threads + 1 non-decreasing bounds from 0 to n: part
                                     * t is neurons [parts[t], parts[t + 1]) (may be empty);
                                     * NULL: sf_engine_thread_range's even split. Copied. */
+    const uint32_t *state_fields;  /* n_state_fields (offset, size) pairs: the fields of
+                                    * sf_state_t (state_by_field), or NULL. Copied. With
+                                    * them, a population split between threads runs on the
+                                    * engine's own copy of its state with a gap between the
+                                    * parts (SF_PART_GAP), copied in and out at each
+                                    * sf_engine_run; without them, on `state` itself. */
+    uint32_t n_state_fields;
 } sf_pop_desc;
+
+/* Elements left free between two threads' parts of a split population in every array the
+ * threads write per neuron and step (state, ring planes, spike lists): a thread streaming
+ * up through its part makes the CPU fetch ahead past its end, and where the next thread's
+ * part began right there, those lines moved between the two cores at every step (the upper
+ * part updated 1.1-1.5x slower; benchmarks/scripts/split_boundary.c). SF_STRIDE_ALIGN, so
+ * that every part still begins on a page. */
+#define SF_PART_GAP SF_STRIDE_ALIGN
 
 /* A block of synapses from one population to another, onto one receptor, as rows per
  * presynaptic neuron (CSR): row i spans [row_ptr[i], row_ptr[i+1]) (or row_ptr32).

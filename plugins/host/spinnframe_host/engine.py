@@ -32,7 +32,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 14
+ENGINE_ABI = 15
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -84,7 +84,8 @@ class PopDesc(C.Structure):
                 ("state", C.c_void_p),
                 ("params", C.c_void_p), ("derived", C.c_void_p), ("param_index", C.c_void_p),
                 ("seq", C.c_void_p), ("record_spikes", C.c_void_p), ("i_inj", C.c_void_p),
-                ("seed", C.c_uint64), ("parts", C.c_void_p)]
+                ("seed", C.c_uint64), ("parts", C.c_void_p), ("state_fields", C.c_void_p),
+                ("n_state_fields", C.c_uint32)]
 
 
 class DynParams(C.Structure):
@@ -1230,6 +1231,13 @@ class HostBackend:
             parts = np.ascontiguousarray(self.parts[k], dtype=np.uint32)
             self.keep.append(parts)
             desc.parts = _ptr(parts)
+            # (offset, size) of each state field: the engine runs a population split between
+            # threads on a copy of its state with gaps between the parts (engine.h,
+            # SF_PART_GAP)
+            fields = np.array([(off, size) for _, off, size in field_table(lib.state_dtype)],
+                              dtype=np.uint32).reshape(-1)
+            self.keep.append(fields)
+            desc.state_fields, desc.n_state_fields = _ptr(fields), len(fields) // 2
             self._check(self.lib.sf_engine_set_population(self.engine, k, C.byref(desc)),
                         f"population {p_ir.label!r}")
         else:
