@@ -1549,6 +1549,10 @@ int sf_engine_set_balance(sf_engine *e, uint32_t mode) {
 
 uint64_t sf_engine_moves(const sf_engine *e) { return e ? e->moves : 0; }
 
+uint32_t sf_engine_part_gap(const sf_engine *e, uint32_t k) {
+    return e && k < e->n_pops ? e->pops[k].gap : 0;
+}
+
 /* The state of every population with gaps between its parts (sf_pop.gap) from the
  * host's block into the engine's copy (in), or back (out), field by field and part by
  * part. */

@@ -332,6 +332,9 @@ enum { SF_BALANCE_OFF = 0, SF_BALANCE_AUTO = 1, SF_BALANCE_EVERY = 2, SF_BALANCE
 #define SF_COST_NEURON_STEP 1.0
 #define SF_COST_EVENT 2.0
 SF_API int sf_engine_set_balance(sf_engine *e, uint32_t mode);
+/* The gap between the parts of population k in its arrays (SF_PART_GAP where it is split
+ * between threads and runs on the engine's copy of its state, else 0). */
+SF_API uint32_t sf_engine_part_gap(const sf_engine *e, uint32_t k);
 /* Populations moved so far by the balance. */
 SF_API uint64_t sf_engine_moves(const sf_engine *e);
 /* Steps run so far with the parts in parallel (out[0]) and one after another (out[1]). */

@@ -65,6 +65,40 @@ def test_every_way_gives_bitwise_the_same_results(reference, threads, parallel, 
     _same(reference, got)
 
 
+def test_split_populations_run_with_gaps_and_their_state_goes_back_and_forth():
+    """A population split between threads runs on the engine's copy of its state with a
+    gap between the parts (engine.h, SF_PART_GAP), copied in and out at each run: state set
+    between runs reaches the engine, and what the engine leaves is read back, as on one
+    thread."""
+    def run(threads):
+        sim.setup(timestep=0.1, threads=threads, host={"parallel": True})
+        drive = sim.Population(50, sim.SpikeSourcePoisson(rate=50.0))
+        big = sim.Population(5000, sim.IF_curr_exp(i_offset=0.2, tau_refrac=2.0))
+        sim.Projection(drive, big, sim.FixedProbabilityConnector(0.2, rng=sim.NumpyRNG(4)),
+                       sim.StaticSynapse(weight=0.5, delay=0.5))
+        sim.DCSource(amplitude=0.6, start=5.0, stop=35.0).inject_into(big[2500:2600])
+        big.record(["spikes", "v"])
+        try:
+            sim.run(20.0)
+            if threads > 1:
+                assert state.backend.parts[1] == (0, 2048, 5000)
+                assert state.backend.lib.sf_engine_part_gap(state.backend.engine, 1) > 0
+                assert state.backend.lib.sf_engine_part_gap(state.backend.engine, 0) == 0
+            big[2000:3000].initialize(v=-51.0)          # into the host's block
+            sim.run(20.0)
+            sim.Population(10, sim.IF_curr_exp())        # a new engine, from the host's
+            sim.run(20.0)                                # blocks (written back)
+            data = big.get_data().segments[0]
+            spikes = np.concatenate([np.asarray(st) for st in data.spiketrains])
+            return spikes, np.asarray(data.analogsignals[0])
+        finally:
+            sim.end()
+    one, two = run(1), run(2)
+    assert len(one[0]) > 100 and one[1].shape == (601, 5000)
+    for x, y in zip(one, two):
+        assert np.array_equal(x, y)
+
+
 def test_changing_the_way_between_runs_keeps_spikes_in_flight(reference):
     pops, prjs = _network(2, True)
     try:

@@ -194,6 +194,8 @@ def engine_library(cache: Path) -> C.CDLL:
                                        C.c_void_p, C.c_void_p, C.c_uint32, C.c_uint32,
                                        C.c_uint32, C.c_int, C.c_void_p] + [C.c_void_p] * 7
         lib.sf_engine_set_balance.argtypes = [C.c_void_p, C.c_uint32]
+        lib.sf_engine_part_gap.argtypes = [C.c_void_p, C.c_uint32]
+        lib.sf_engine_part_gap.restype = C.c_uint32
         lib.sf_engine_moves.restype = C.c_uint64
         lib.sf_engine_moves.argtypes = [C.c_void_p]
         lib.sf_weights24.restype = C.c_int
