@@ -154,6 +154,7 @@ struct sf_engine {
     double probe_s[2];            /* the current probe: seconds, steps and chunks per way */
     uint64_t probe_steps[2];
     uint32_t probe_chunks[2];
+    double probe_per[2][SF_PROBE_ROUNDS];   /* seconds per step of each chunk */
     double settle_s;
     uint64_t way_steps[2];        /* steps run each way: [0] one after another, [1] parallel */
     sf_row_task *tasks[SF_MAX_THREADS];   /* per part: a batch of rows to deliver */
@@ -1332,6 +1333,18 @@ static uint64_t next_chunk(const sf_engine *e) {
  * seconds per step; the faster then runs for settle_s, and another probe follows. The
  * interval doubles (up to SF_SETTLE_MAX_SECONDS) while the way that ran before the probe
  * keeps winning by more than 1.25x. */
+/* The median of SF_PROBE_ROUNDS values (the mean of the middle two for an even count). */
+static double median_of_rounds(const double *x) {
+    double v[SF_PROBE_ROUNDS];
+    for (uint32_t i = 0; i < SF_PROBE_ROUNDS; i++) {      /* insertion sort: a few values */
+        uint32_t j = i;
+        while (j > 0 && v[j - 1] > x[i]) { v[j] = v[j - 1]; j--; }
+        v[j] = x[i];
+    }
+    return SF_PROBE_ROUNDS % 2 ? v[SF_PROBE_ROUNDS / 2]
+                               : 0.5 * (v[SF_PROBE_ROUNDS / 2 - 1] + v[SF_PROBE_ROUNDS / 2]);
+}
+
 static void adapt(sf_engine *e, double seconds, uint64_t steps) {
     const uint32_t way = e->way;
     if (!e->probing) {
@@ -1350,14 +1363,17 @@ static void adapt(sf_engine *e, double seconds, uint64_t steps) {
     }
     e->probe_s[way] += seconds;
     e->probe_steps[way] += steps;
+    if (e->probe_chunks[way] < SF_PROBE_ROUNDS)
+        e->probe_per[way][e->probe_chunks[way]] = seconds / (double)steps;
     e->probe_chunks[way]++;
     e->step_s[way] = seconds / (double)steps;  /* sizes the way's next chunk */
     if (e->probe_chunks[0] < SF_PROBE_ROUNDS || e->probe_chunks[1] < SF_PROBE_ROUNDS) {
         e->way = way ^ 1;
         return;
     }
-    const double per[2] = {e->probe_s[0] / (double)e->probe_steps[0],
-                           e->probe_s[1] / (double)e->probe_steps[1]};
+    /* each way's median chunk: a chunk in which the machine took a core away for a
+     * moment (which hits the parallel way whichever core it was) cannot decide alone */
+    const double per[2] = {median_of_rounds(e->probe_per[0]), median_of_rounds(e->probe_per[1])};
     e->step_s[0] = per[0];
     e->step_s[1] = per[1];
     const uint32_t best = per[0] < per[1] ? 0 : 1;
