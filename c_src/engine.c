@@ -151,10 +151,8 @@ struct sf_engine {
     double stretch_s;
     uint64_t stretch_steps;
     double step_s[2];
-    double probe_s[2];            /* the current probe: seconds, steps and chunks per way */
-    uint64_t probe_steps[2];
-    uint32_t probe_chunks[2];
-    double probe_per[2][SF_PROBE_ROUNDS];   /* seconds per step of each chunk */
+    uint32_t probe_chunks[2];     /* the current probe: chunks run each way, */
+    double probe_per[2][SF_PROBE_ROUNDS];   /* and the seconds per step of each */
     double settle_s;
     uint64_t way_steps[2];        /* steps run each way: [0] one after another, [1] parallel */
     sf_row_task *tasks[SF_MAX_THREADS];   /* per part: a batch of rows to deliver */
@@ -1293,8 +1291,6 @@ int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode) {
     e->stretch_s = 0.0;
     e->stretch_steps = 0;
     e->step_s[0] = e->step_s[1] = 0.0;
-    e->probe_s[0] = e->probe_s[1] = 0.0;
-    e->probe_steps[0] = e->probe_steps[1] = 0;
     e->probe_chunks[0] = e->probe_chunks[1] = 0;
     e->settle_s = SF_SETTLE_MIN_SECONDS;
     return SF_OK;
@@ -1355,14 +1351,10 @@ static void adapt(sf_engine *e, double seconds, uint64_t steps) {
         e->stretch_s = 0.0;
         e->stretch_steps = 0;
         e->probing = 1;                       /* a new probe, parallel first */
-        e->probe_s[0] = e->probe_s[1] = 0.0;
-        e->probe_steps[0] = e->probe_steps[1] = 0;
         e->probe_chunks[0] = e->probe_chunks[1] = 0;
         e->way = 1;
         return;
     }
-    e->probe_s[way] += seconds;
-    e->probe_steps[way] += steps;
     if (e->probe_chunks[way] < SF_PROBE_ROUNDS)
         e->probe_per[way][e->probe_chunks[way]] = seconds / (double)steps;
     e->probe_chunks[way]++;
