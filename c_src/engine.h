@@ -299,9 +299,10 @@ SF_API void sf_engine_phase_times(const sf_engine *e, double *out);
  * thread (none), with bitwise the same results. SF_THREADS_ADAPTIVE (the default) times both
  * ways in a probe of alternating chunks (SF_PROBE_ROUNDS chunks of about
  * SF_PROBE_CHUNK_SECONDS each way, at least SF_PROBE_MIN_STEPS steps), so that both meet
- * the same activity, runs the faster by each way's median chunk, and probes again after SF_SETTLE_MIN_SECONDS of
- * running, an interval that doubles (up to SF_SETTLE_MAX_SECONDS) while the same way keeps
- * winning by more than 1.25x. The state carries over from one sf_engine_run to the next. */
+ * the same activity, runs the faster by each way's median chunk, and probes again after
+ * SF_SETTLE_MIN_SECONDS of running, an interval that doubles (up to SF_SETTLE_MAX_SECONDS)
+ * while the same way keeps winning by more than 1.25x. The state carries over from one
+ * sf_engine_run to the next. */
 enum { SF_THREADS_ADAPTIVE = 0, SF_THREADS_PARALLEL = 1, SF_THREADS_SERIAL = 2 };
 #define SF_PROBE_CHUNK_SECONDS 0.001
 #define SF_PROBE_ROUNDS 4
