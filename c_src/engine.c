@@ -64,9 +64,10 @@ typedef struct sf_pop {
     size_t stride;            /* sf_stride(n + gaps): elements from one state array or
                                  one ring plane (receptor) to the next */
     uint32_t gap;             /* SF_PART_GAP for a population split between threads (with
-                                 its state fields known), else 0: part t's neuron i lies at
-                                 i + t * gap in the ring, spike lists, injected currents and
-                                 gstate */
+                                 its state fields known), else 0 */
+    uint32_t *shift;          /* per part: part t's neuron i lies at i + shift[t] in the
+                                 ring, spike lists, injected currents and gstate (gap times
+                                 the non-empty parts before it; all 0 without a gap) */
     void *gstate;             /* the state with the gaps (gap != 0), stride apart, copied
                                  from and back to d.state at each sf_engine_run */
     uint32_t *fields;         /* (offset, size) per state field (gap != 0) */
@@ -105,7 +106,7 @@ static inline uint32_t mem_index(const sf_pop *p, uint32_t i) {
     if (!p->gap) return i;
     uint32_t t = 0;
     while (i >= p->part[t + 1]) t++;
-    return i + t * p->gap;
+    return i + p->shift[t];
 }
 
 /* A row to deliver: row i of block b, for a neuron that fired mult times. */
@@ -289,7 +290,7 @@ void sf_engine_free(sf_engine *e) {
             bins_free(e, p, 0);
             free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part);
             free(p->deliver_by); free(p->log_step); free(p->log_index); free(p->out_blocks);
-            free(p->i_inj); free(p->gstate); free(p->fields);
+            free(p->i_inj); free(p->gstate); free(p->fields); free(p->shift);
             if (p->arch) {
                 for (uint32_t i = 0; i < p->d.n; i++) free(p->arch[i].h);
                 free(p->arch);
@@ -317,7 +318,8 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
     sf_pop *p = &e->pops[k];
     bins_free(e, p, 0);
     free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part); free(p->deliver_by);
-    free(p->gstate); free(p->fields); free(p->i_inj);
+    free(p->gstate); free(p->fields); free(p->i_inj); free(p->shift);
+    p->shift = NULL;
     p->gstate = NULL; p->fields = NULL; p->n_fields = 0; p->gap = 0; p->i_inj = NULL;
     p->injected = 0;
     p->d = *desc;
@@ -347,8 +349,15 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
             if ((uint64_t)p->fields[2 * f] + p->fields[2 * f + 1] > desc->state_size)
                 return SF_ERR_ARG;
     }
+    p->shift = calloc(e->n_threads, sizeof(uint32_t));
+    if (!p->shift) return SF_ERR_NOMEM;
+    uint32_t before = 0;              /* non-empty parts before part t */
+    for (uint32_t t = 0; t < e->n_threads; t++) {
+        p->shift[t] = before * p->gap;
+        before += p->part[t + 1] > p->part[t];
+    }
     p->stride = (size_t)sf_stride((uint64_t)(desc->n ? desc->n : 1) +
-                                  (uint64_t)(e->n_threads - 1) * p->gap);
+                                  (uint64_t)(n_parts ? n_parts - 1 : 0) * p->gap);
     if (p->gap) {
         p->gstate = alloc_array(p, (size_t)desc->state_size * p->stride);
         if (!p->gstate) return SF_ERR_NOMEM;
@@ -407,7 +416,7 @@ int sf_engine_set_block(sf_engine *e, uint32_t b, const sf_block_desc *desc) {
         while (t + 1 < e->n_threads && q->part[t + 1] <= desc->post_base) t++;
         if (q->deliver_by[t] == UINT32_MAX) q->deliver_by[t] = thread;
         else if (q->deliver_by[t] != thread) return SF_ERR_ARG;
-        shift = t * q->gap;
+        shift = q->shift[t];
     }
     e->block_shift[b] = shift;
     e->blocks[b] = *desc;
@@ -571,7 +580,7 @@ static int log_spikes(sf_engine *e, uint32_t k, uint64_t stamp, uint32_t buf) {
     sf_pop *p = &e->pops[k];
     const uint32_t *spk_index = SF_SPK_INDEX(p, buf), *spk_count = SF_SPK_COUNT(p, buf);
     for (uint32_t t = 0; t < e->n_threads; t++) {
-        const uint32_t begin = p->part[t] + t * p->gap;
+        const uint32_t begin = p->part[t] + p->shift[t];
         for (uint32_t j = begin; j < begin + SF_FIRED(e, buf, t, k); j++) {
             const uint32_t i = spk_index[j];
             p->total += spk_count[j];
@@ -949,7 +958,7 @@ static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t st
             const sf_block_desc *b = &e->blocks[p->out_blocks[ob]];
             if (b->thread != tid) continue;
             for (uint32_t t = 0; t < e->n_threads; t++) {
-                const uint32_t begin = p->part[t] + t * p->gap;
+                const uint32_t begin = p->part[t] + p->shift[t];
                 for (uint32_t j = begin; j < begin + SF_FIRED(e, buf, t, k); j++) {
                     if (n == SF_TASKS) {
                         deliver_rows(e, task, n, slot, tid, step);
@@ -1002,7 +1011,7 @@ static void sample(sf_engine *e, uint64_t stamp) {
         if (!p->gap) sample_row(e, sd, sd->count, 0, UINT32_MAX, 0);
         else
             for (uint32_t t = 0; t < e->n_threads; t++)
-                sample_row(e, sd, sd->count, p->part[t], p->part[t + 1], t * p->gap);
+                sample_row(e, sd, sd->count, p->part[t], p->part[t + 1], p->shift[t]);
         sd->count++;
     }
 }
@@ -1020,7 +1029,7 @@ static void sample_part(const sf_engine *e, uint64_t stamp, uint64_t first,
         if (row >= sd->capacity) continue;
         const sf_pop *p = &e->pops[sd->pop];
         if (p->part[tid] < p->part[tid + 1])
-            sample_row(e, sd, row, p->part[tid], p->part[tid + 1], tid * p->gap);
+            sample_row(e, sd, row, p->part[tid], p->part[tid + 1], p->shift[tid]);
     }
 }
 
@@ -1099,7 +1108,7 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
         const uint32_t begin = p->part[tid], end = p->part[tid + 1];
-        const uint32_t shift = tid * p->gap;     /* where the part lies in the arrays */
+        const uint32_t shift = p->shift[tid];     /* where the part lies in the arrays */
         /* dirty is written only when it changes: the threads' entries share cache lines,
          * and a write that leaves a line as it was still takes it away from the others */
         if (begin == end) {
@@ -1576,7 +1585,7 @@ static void gapped_state(sf_engine *e, int in) {
             for (uint32_t t = 0; t < e->n_threads; t++) {
                 const size_t b = p->part[t], n = p->part[t + 1] - b;
                 if (!n) continue;
-                char *h = host + b * size, *o = own + (b + (size_t)t * p->gap) * size;
+                char *h = host + b * size, *o = own + (b + (size_t)p->shift[t]) * size;
                 if (in) memcpy(o, h, n * size);
                 else memcpy(h, o, n * size);
             }

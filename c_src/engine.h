@@ -46,13 +46,15 @@ typedef struct sf_pop_desc {
     uint32_t n_state_fields;
 } sf_pop_desc;
 
-/* Elements left free between two threads' parts of a split population in every array the
- * threads write per neuron and step (state, ring planes, spike lists): a thread streaming
- * up through its part makes the CPU fetch ahead past its end, and where the next thread's
- * part began right there, those lines moved between the two cores at every step (the upper
- * part updated 1.1-1.5x slower; benchmarks/scripts/split_boundary.c). SF_STRIDE_ALIGN, so
- * that every part still begins on a page. */
-#define SF_PART_GAP SF_STRIDE_ALIGN
+/* Elements left free after each non-empty part but the last of a split population, in
+ * every array the threads write per neuron and step (state, ring planes, spike lists): a
+ * thread streaming up through its part makes the CPU fetch ahead past its end, and where
+ * the next thread's part began right there, those lines moved between the two cores at
+ * every step (the upper part updated 1.1-1.5x slower; benchmarks/scripts/split_boundary.c:
+ * 128 elements already suffice). The arrays grow by at most a quarter (parts hold at least
+ * 1024 neurons); a part then begins on a 1 KB boundary rather than on a page, which costs
+ * nothing measurable. */
+#define SF_PART_GAP 256u
 
 /* A block of synapses from one population to another, onto one receptor, as rows per
  * presynaptic neuron (CSR): row i spans [row_ptr[i], row_ptr[i+1]) (or row_ptr32).

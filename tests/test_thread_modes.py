@@ -65,11 +65,19 @@ def test_every_way_gives_bitwise_the_same_results(reference, threads, parallel, 
     _same(reference, got)
 
 
-def test_split_populations_run_with_gaps_and_their_state_goes_back_and_forth():
+@pytest.mark.parametrize("threads", [2, 3])
+def test_split_populations_run_with_gaps_and_their_state_goes_back_and_forth(threads,
+                                                                             monkeypatch):
     """A population split between threads runs on the engine's copy of its state with a
-    gap between the parts (engine.h, SF_PART_GAP), copied in and out at each run: state set
-    between runs reaches the engine, and what the engine leaves is read back, as on one
-    thread."""
+    gap after each non-empty part (engine.h, SF_PART_GAP), copied in and out at each run:
+    state set between runs reaches the engine, and what the engine leaves is read back, as
+    on one thread. 3 threads: the population in parts 0 and 2, part 1 empty."""
+    if threads == 3:
+        default = host_engine.part_bounds
+        monkeypatch.setattr(host_engine, "part_bounds", lambda sizes, threads: tuple(
+            (0, 2048, 2048, n) if n == 5000 else (0, 0, n, n) for n in sizes)
+            if threads == 3 else default(sizes, threads))
+
     def run(threads):
         sim.setup(timestep=0.1, threads=threads, host={"parallel": True})
         drive = sim.Population(50, sim.SpikeSourcePoisson(rate=50.0))
@@ -81,7 +89,8 @@ def test_split_populations_run_with_gaps_and_their_state_goes_back_and_forth():
         try:
             sim.run(20.0)
             if threads > 1:
-                assert state.backend.parts[1] == (0, 2048, 5000)
+                assert state.backend.parts[1] == ((0, 2048, 5000) if threads == 2 else
+                                                  (0, 2048, 2048, 5000))
                 assert state.backend.lib.sf_engine_part_gap(state.backend.engine, 1) > 0
                 assert state.backend.lib.sf_engine_part_gap(state.backend.engine, 0) == 0
             big[2000:3000].initialize(v=-51.0)          # into the host's block
@@ -93,7 +102,7 @@ def test_split_populations_run_with_gaps_and_their_state_goes_back_and_forth():
             return spikes, np.asarray(data.analogsignals[0])
         finally:
             sim.end()
-    one, two = run(1), run(2)
+    one, two = run(1), run(threads)
     assert len(one[0]) > 100 and one[1].shape == (601, 5000)
     for x, y in zip(one, two):
         assert np.array_equal(x, y)
