@@ -63,14 +63,15 @@ typedef struct sf_pop {
                                  (UINT32_MAX: none yet; the part's own thread by default) */
     size_t stride;            /* sf_stride(n + gaps): elements from one state array or
                                  one ring plane (receptor) to the next */
-    uint32_t gap;             /* SF_PART_GAP for a population split between threads (with
-                                 its state fields known), else 0 */
     uint32_t *shift;          /* per part: part t's neuron i lies at i + shift[t] in the
-                                 ring, spike lists, injected currents and gstate (gap times
-                                 the non-empty parts before it; all 0 without a gap) */
-    void *gstate;             /* the state with the gaps (gap != 0), stride apart, copied
-                                 from and back to d.state at each sf_engine_run */
-    uint32_t *fields;         /* (offset, size) per state field (gap != 0) */
+                                 ring, spike lists, injected currents and gstate
+                                 (SF_PART_GAP times the non-empty parts before it for a
+                                 population with gstate, else all 0) */
+    void *gstate;             /* for a population split between threads (with its state
+                                 fields known): the state with the gaps, stride apart,
+                                 copied from and back to d.state at each sf_engine_run;
+                                 else NULL (the kernels run on d.state) */
+    uint32_t *fields;         /* (offset, size) per state field (with gstate) */
     uint32_t n_fields;
     uint32_t *spk_index;      /* neurons that fired at a step, two lists of stride
                                  entries: list step & 1 holds step's (the threads' updates of
@@ -101,13 +102,16 @@ static inline size_t plane_size(const sf_pop *p);
 static void bins_free(sf_engine *e, sf_pop *p, int apply);
 static int bins_alloc(sf_engine *e, sf_pop *p);
 
-/* Where neuron i of population p lies in its per-neuron arrays (see sf_pop.gap). */
+/* Where neuron i of population p lies in its per-neuron arrays (see sf_pop.shift). */
 static inline uint32_t mem_index(const sf_pop *p, uint32_t i) {
-    if (!p->gap) return i;
+    if (!p->gstate) return i;
     uint32_t t = 0;
     while (i >= p->part[t + 1]) t++;
     return i + p->shift[t];
 }
+
+/* The state the kernels and samples of population p work on (see sf_pop.gstate). */
+static inline void *run_state(const sf_pop *p) { return p->gstate ? p->gstate : p->d.state; }
 
 /* A row to deliver: row i of block b, for a neuron that fired mult times. */
 typedef struct sf_row_task {
@@ -129,11 +133,14 @@ struct sf_engine {
     uint64_t step;
     sf_pop *pops;
     sf_block_desc *blocks;
-    uint32_t *block_shift;    /* per block: its targets' part's shift (sf_pop.gap) */
+    uint32_t *block_shift;    /* per block: its targets' part's shift (sf_pop.shift) */
     sf_sample_desc *samples;
     uint32_t n_samples;
     sf_source_desc *sources;
     uint32_t n_sources;
+    uint32_t *source_at;      /* every source's targets' places in their populations'
+                                 arrays (mem_index), one source after another; NULL when
+                                 no target population has gaps (the places are the indices) */
     volatile int archive_error;   /* an archive could not grow (out of memory) */
     uint32_t event_bins;          /* event bins on (sf_engine_set_event_bins) */
     uint32_t bin_capacity;        /* its capacity argument (0: the default) */
@@ -302,6 +309,7 @@ void sf_engine_free(sf_engine *e) {
     free(e->fired);
     free(e->events);
     free(e->block_shift);
+    free(e->source_at);
     free(e->frozen);
     for (uint32_t t = 0; t < SF_MAX_THREADS; t++) free(e->tasks[t]);
     free(e);
@@ -320,7 +328,7 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
     free(p->ring); free(p->spk_index); free(p->spk_count); free(p->part); free(p->deliver_by);
     free(p->gstate); free(p->fields); free(p->i_inj); free(p->shift);
     p->shift = NULL;
-    p->gstate = NULL; p->fields = NULL; p->n_fields = 0; p->gap = 0; p->i_inj = NULL;
+    p->gstate = NULL; p->fields = NULL; p->n_fields = 0; p->i_inj = NULL;
     p->injected = 0;
     p->d = *desc;
     p->d.parts = NULL;
@@ -338,9 +346,9 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
     }
     uint32_t n_parts = 0;
     for (uint32_t t = 0; t < e->n_threads; t++) n_parts += p->part[t + 1] > p->part[t];
-    if (n_parts > 1 && desc->state_by_field && desc->state_fields && desc->n_state_fields &&
-        desc->state) {
-        p->gap = SF_PART_GAP;
+    const uint32_t gap = n_parts > 1 && desc->state_by_field && desc->state_fields &&
+                         desc->n_state_fields && desc->state ? SF_PART_GAP : 0;
+    if (gap) {
         p->n_fields = desc->n_state_fields;
         p->fields = malloc(2 * (size_t)p->n_fields * sizeof(uint32_t));
         if (!p->fields) return SF_ERR_NOMEM;
@@ -353,12 +361,12 @@ int sf_engine_set_population(sf_engine *e, uint32_t k, const sf_pop_desc *desc) 
     if (!p->shift) return SF_ERR_NOMEM;
     uint32_t before = 0;              /* non-empty parts before part t */
     for (uint32_t t = 0; t < e->n_threads; t++) {
-        p->shift[t] = before * p->gap;
+        p->shift[t] = before * gap;
         before += p->part[t + 1] > p->part[t];
     }
     p->stride = (size_t)sf_stride((uint64_t)(desc->n ? desc->n : 1) +
-                                  (uint64_t)(n_parts ? n_parts - 1 : 0) * p->gap);
-    if (p->gap) {
+                                  (uint64_t)(n_parts ? n_parts - 1 : 0) * gap);
+    if (gap) {
         p->gstate = alloc_array(p, (size_t)desc->state_size * p->stride);
         if (!p->gstate) return SF_ERR_NOMEM;
     }
@@ -870,7 +878,7 @@ static void deliver_row(sf_engine *e, const sf_block_desc *b, uint32_t i, uint32
     sf_pop *q = &e->pops[b->post];
     const size_t nq = q->stride;                          /* one receptor's plane */
     const size_t stride = (size_t)q->d.n_receptors * nq;  /* one slot's planes */
-    /* the targets' places in the ring: their part's shift along (sf_pop.gap) */
+    /* the targets' places in the ring: their part's shift along (sf_pop.shift) */
     const size_t base = (size_t)b->post_base + e->block_shift[b - e->blocks];
     sf_real *ring = q->ring + (size_t)b->receptor * nq + base;
     sf_bin *bins = q->bins ? q->bins + (size_t)tid * n_slots : NULL;
@@ -981,13 +989,13 @@ static inline uint64_t due_before(const sf_sample_desc *sd, uint64_t x) {
 }
 
 /* Write sample `row` of sd for the indices in [lo, hi) (every index: 0, UINT32_MAX),
- * which lie `shift` places further in the state's arrays (sf_pop.gap). */
+ * which lie `shift` places further in the state's arrays (sf_pop.shift). */
 static void sample_row(const sf_engine *e, const sf_sample_desc *sd, uint64_t row,
                        uint32_t lo, uint32_t hi, uint32_t shift) {
     const sf_pop *p = &e->pops[sd->pop];
     double *out = sd->out + row * sd->n_index;
     if (p->d.state_by_field) {   /* the variable's array in the block */
-        const double *var = (const double *)((const char *)(p->gap ? p->gstate : p->d.state)
+        const double *var = (const double *)((const char *)run_state(p)
                                              + (size_t)sd->offset * p->stride);
         for (uint32_t k = 0; k < sd->n_index; k++) {
             const uint32_t i = sd->index[k];
@@ -1008,7 +1016,7 @@ static void sample(sf_engine *e, uint64_t stamp) {
         if (stamp < sd->origin || (stamp - sd->origin) % sd->interval != 0 || sd->count >= sd->capacity)
             continue;
         const sf_pop *p = &e->pops[sd->pop];
-        if (!p->gap) sample_row(e, sd, sd->count, 0, UINT32_MAX, 0);
+        if (!p->gstate) sample_row(e, sd, sd->count, 0, UINT32_MAX, 0);
         else
             for (uint32_t t = 0; t < e->n_threads; t++)
                 sample_row(e, sd, sd->count, p->part[t], p->part[t + 1], p->shift[t]);
@@ -1064,6 +1072,22 @@ int sf_engine_set_sources(sf_engine *e, sf_source_desc *sources, uint32_t n_sour
         if (p->i_inj && !p->injected) memset(p->i_inj, 0, 2 * p->stride * sizeof(double));
         p->d.i_inj = p->injected ? p->i_inj : NULL;
     }
+    free(e->source_at);
+    e->source_at = NULL;
+    size_t n_at = 0;
+    int gapped = 0;
+    for (uint32_t j = 0; j < n_sources; j++)
+        for (uint32_t t = 0; t < sources[j].n_targets; t++, n_at++)
+            gapped |= e->pops[sources[j].target_pop[t]].gstate != NULL;
+    if (gapped) {
+        e->source_at = malloc(n_at * sizeof(uint32_t));
+        if (!e->source_at) return SF_ERR_NOMEM;
+        uint32_t *at = e->source_at;
+        for (uint32_t j = 0; j < n_sources; j++)
+            for (uint32_t t = 0; t < sources[j].n_targets; t++)
+                *at++ = mem_index(&e->pops[sources[j].target_pop[t]],
+                                  sources[j].target_index[t]);
+    }
     e->sources = sources;
     e->n_sources = n_sources;
     return SF_OK;
@@ -1079,6 +1103,7 @@ static void inject(sf_engine *e, uint64_t step) {
         sf_pop *p = &e->pops[k];
         if (p->injected) memset(p->i_inj + off * p->stride, 0, p->stride * sizeof(double));
     }
+    const uint32_t *at = e->source_at;
     for (uint32_t j = 0; j < e->n_sources; j++) {
         sf_source_desc *sd = &e->sources[j];
         sf_context ctx;
@@ -1092,8 +1117,9 @@ static void inject(sf_engine *e, uint64_t step) {
         const double amp = sd->current(sd->params, sd->derived, sd->state, &ctx);
         for (uint32_t t = 0; t < sd->n_targets; t++) {
             sf_pop *p = &e->pops[sd->target_pop[t]];
-            p->i_inj[off * p->stride + mem_index(p, sd->target_index[t])] += amp;
+            p->i_inj[off * p->stride + (at ? at[t] : sd->target_index[t])] += amp;
         }
+        if (at) at += sd->n_targets;
         if (sd->record_out) {
             if (sd->record_count == 0) sd->record_first_step = step;
             if (sd->record_count < sd->record_capacity)
@@ -1128,7 +1154,7 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
         pv.n_receptors = p->d.n_receptors;
         pv.stride = (uint32_t)p->stride;
         pv.reserved = 0;
-        pv.state = p->gap ? p->gstate : p->d.state;
+        pv.state = run_state(p);
         pv.params = p->d.params;
         pv.derived = p->d.derived;
         pv.param_index = p->d.param_index;
@@ -1458,20 +1484,19 @@ static double pop_cost(const sf_engine *e, uint32_t k, uint64_t steps) {
  * a part that is slow for reasons the model misses) is given less. */
 static void balance(sf_engine *e, const uint64_t *ticks, uint64_t steps) {
     const uint32_t n_threads = e->n_threads;
-    uint64_t busy[SF_MAX_THREADS];
-    for (uint32_t t = 0; t < n_threads; t++) busy[t] = ticks[t];
-    if (e->balance == SF_BALANCE_MODEL) {
-        /* each thread as busy as the model's cost of its part: decisions that depend on
-         * the network and its activity only, not on the machine */
-        for (uint32_t t = 0; t < n_threads; t++) busy[t] = 0;
-        for (uint32_t k = 0; k < e->n_pops; k++) {
-            const sf_pop *p = &e->pops[k];
-            if (!p->d.n) continue;
-            const double c = pop_cost(e, k, steps) / (double)p->d.n;
-            for (uint32_t t = 0; t < n_threads; t++)
-                busy[t] += (uint64_t)(c * (double)(p->part[t + 1] - p->part[t]) + 0.5);
-        }
+    double cost[SF_MAX_THREADS] = {0};     /* each part's cost in the model */
+    for (uint32_t k = 0; k < e->n_pops; k++) {
+        const sf_pop *p = &e->pops[k];
+        if (!p->d.n) continue;
+        const double c = pop_cost(e, k, steps) / (double)p->d.n;
+        for (uint32_t t = 0; t < n_threads; t++)
+            cost[t] += c * (double)(p->part[t + 1] - p->part[t]);
     }
+    /* SF_BALANCE_MODEL: each thread as busy as its part's cost, so that the decisions
+     * depend on the network and its activity only, not on the machine */
+    uint64_t busy[SF_MAX_THREADS];
+    for (uint32_t t = 0; t < n_threads; t++)
+        busy[t] = e->balance == SF_BALANCE_MODEL ? (uint64_t)(cost[t] + 0.5) : ticks[t];
     uint32_t hi = 0, lo = 0;
     for (uint32_t t = 1; t < n_threads; t++) {
         if (busy[t] > busy[hi]) hi = t;
@@ -1498,18 +1523,9 @@ static void balance(sf_engine *e, const uint64_t *ticks, uint64_t steps) {
         }
         return;
     }
-    if (hi == lo) return;
-    double cost_hi = 0.0, cost_lo = 0.0;
-    for (uint32_t k = 0; k < e->n_pops; k++) {
-        const sf_pop *p = &e->pops[k];
-        if (!p->d.n) continue;
-        const double c = pop_cost(e, k, steps) / (double)p->d.n;
-        cost_hi += c * (double)(p->part[hi + 1] - p->part[hi]);
-        cost_lo += c * (double)(p->part[lo + 1] - p->part[lo]);
-    }
-    if (!(cost_hi > 0.0)) return;
-    const double f_hi = (double)busy[hi] / cost_hi;
-    const double f_lo = cost_lo > 0.0 ? (double)busy[lo] / cost_lo : f_hi;
+    if (hi == lo || !(cost[hi] > 0.0)) return;
+    const double f_hi = (double)busy[hi] / cost[hi];
+    const double f_lo = cost[lo] > 0.0 ? (double)busy[lo] / cost[lo] : f_hi;
     uint32_t best = UINT32_MAX;
     double best_max = (1.0 - SF_BALANCE_MIN_GAIN) * (double)busy[hi];
     for (uint32_t k = 0; k < e->n_pops; k++) {
@@ -1567,16 +1583,16 @@ int sf_engine_set_balance(sf_engine *e, uint32_t mode) {
 uint64_t sf_engine_moves(const sf_engine *e) { return e ? e->moves : 0; }
 
 uint32_t sf_engine_part_gap(const sf_engine *e, uint32_t k) {
-    return e && k < e->n_pops ? e->pops[k].gap : 0;
+    return e && k < e->n_pops && e->pops[k].gstate ? SF_PART_GAP : 0;
 }
 
-/* The state of every population with gaps between its parts (sf_pop.gap) from the
+/* The state of every population with gaps between its parts (sf_pop.shift) from the
  * host's block into the engine's copy (in), or back (out), field by field and part by
  * part. */
 static void gapped_state(sf_engine *e, int in) {
     for (uint32_t k = 0; k < e->n_pops; k++) {
         sf_pop *p = &e->pops[k];
-        if (!p->gap) continue;
+        if (!p->gstate) continue;
         const size_t host_stride = (size_t)sf_stride(p->d.n ? p->d.n : 1);
         for (uint32_t f = 0; f < p->n_fields; f++) {
             const size_t off = p->fields[2 * f], size = p->fields[2 * f + 1];
