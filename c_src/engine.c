@@ -176,12 +176,28 @@ struct sf_engine {
     uint32_t ev_stride;
     uint64_t moves;
     uint64_t *events;
-    /* the last move, to be checked at the next stop (UINT32_MAX: none): the population,
-     * the part it left, and the busiest thread's ticks per step before it; populations
-     * whose move did not pay are frozen where they are */
-    uint32_t last_pop, last_from;
-    double last_busy;
-    uint8_t *frozen;
+    /* what each population cost at the timed steps (every SF_TIME_EVERY-th step while
+     * the balance is on: timing), per part, a row of whole cache lines each like events:
+     * the ticks of its neuron updates and of the deliveries onto it, and the events those
+     * deliveries carried */
+    uint32_t timing;
+    uint64_t *upd_ticks, *del_ticks, *del_events;
+    /* the balance's window: the stretches since it opened (at most SF_BALANCE_STRETCHES
+     * before the balance looks), whose counts (events, upd_ticks, del_ticks, del_events)
+     * are summed: open or not, the next step it expects, its steps, timed steps and
+     * stretches, and each thread's busy ticks when it opened */
+    uint32_t win_open;
+    uint64_t win_next, win_steps, win_timed, win_stretches;
+    uint64_t win_busy0[SF_MAX_THREADS];
+    /* the last rearrangement, to be judged by the next window: the part each population
+     * it moved came from (UINT32_MAX: not moved), how many it moved, and the busiest
+     * thread's share of the busy time before it and as predicted after it (balance);
+     * after a rearrangement that did not pay, the windows to let pass before the next
+     * (hold), doubling with each such one in a row (undone) */
+    uint32_t *undo_part;
+    uint32_t n_undo;
+    double last_share, last_predicted;
+    uint32_t hold, undone;
 };
 
 #define SF_FIRED(e, b, t, k) \
@@ -270,10 +286,19 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
     if (posix_memalign(&mem, 64, ev_size)) mem = NULL;
     e->events = mem;
     if (e->events) memset(e->events, 0, ev_size);
+    uint64_t **timed[3] = {&e->upd_ticks, &e->del_ticks, &e->del_events};
+    for (int a = 0; a < 3; a++) {
+        mem = NULL;
+        if (posix_memalign(&mem, 64, ev_size)) mem = NULL;
+        if (mem) memset(mem, 0, ev_size);
+        *timed[a] = mem;
+    }
     e->balance = SF_BALANCE_AUTO;
-    e->last_pop = UINT32_MAX;
-    e->frozen = calloc(n_pops ? n_pops : 1, 1);
-    if (!e->pops || !e->blocks || !e->block_shift || !e->fired || !e->events || !e->frozen) {
+    e->undo_part = malloc((n_pops ? n_pops : 1) * sizeof(uint32_t));
+    if (e->undo_part)
+        for (uint32_t k = 0; k < n_pops; k++) e->undo_part[k] = UINT32_MAX;
+    if (!e->pops || !e->blocks || !e->block_shift || !e->fired || !e->events ||
+        !e->upd_ticks || !e->del_ticks || !e->del_events || !e->undo_part) {
         sf_engine_free(e);
         return NULL;
     }
@@ -308,9 +333,12 @@ void sf_engine_free(sf_engine *e) {
     free(e->blocks);
     free(e->fired);
     free(e->events);
+    free(e->upd_ticks);
+    free(e->del_ticks);
+    free(e->del_events);
+    free(e->undo_part);
     free(e->block_shift);
     free(e->source_at);
-    free(e->frozen);
     for (uint32_t t = 0; t < SF_MAX_THREADS; t++) free(e->tasks[t]);
     free(e);
 }
@@ -931,12 +959,15 @@ static void deliver_row(sf_engine *e, const sf_block_desc *b, uint32_t i, uint32
  * its arrays) SF_AHEAD_ROW rows ahead. A row starts at a random place in memory, and at
  * low rates most rows are the only one of their block in a step, so fetching only within
  * a block (the next spike's row) would leave them to wait for memory. */
-static void deliver_rows(sf_engine *e, const sf_row_task *task, uint32_t n, uint32_t slot,
-                         uint32_t tid, uint64_t step) {
+static inline __attribute__((always_inline)) void
+deliver_rows_in(sf_engine *e, const sf_row_task *task, uint32_t n, uint32_t slot,
+                uint32_t tid, uint64_t step, const int timed) {
     for (uint32_t r = 0; r < n && r < SF_AHEAD_PTR; r++)
         __builtin_prefetch(row_ptr_addr(task[r].b, task[r].i));
     for (uint32_t r = 0; r < n && r < SF_AHEAD_ROW; r++)
         prefetch_row(task[r].b, row_at(task[r].b, task[r].i), row_at(task[r].b, task[r].i + 1));
+    uint64_t t0 = timed && n ? sf_ticks() : 0;
+    uint32_t post = n ? task[0].b->post : 0;
     for (uint32_t r = 0; r < n; r++) {
         if (r + SF_AHEAD_PTR < n)
             __builtin_prefetch(row_ptr_addr(task[r + SF_AHEAD_PTR].b, task[r + SF_AHEAD_PTR].i));
@@ -944,17 +975,45 @@ static void deliver_rows(sf_engine *e, const sf_row_task *task, uint32_t n, uint
             const sf_row_task *a = &task[r + SF_AHEAD_ROW];
             prefetch_row(a->b, row_at(a->b, a->i), row_at(a->b, a->i + 1));
         }
+        if (timed) {
+            /* the time since the last mark goes to the population the rows before ended
+             * in; the fetching ahead goes on across, as at the other steps */
+            const sf_block_desc *b = task[r].b;
+            if (b->post != post) {
+                const uint64_t t1 = sf_ticks();
+                e->del_ticks[(size_t)tid * e->ev_stride + post] += t1 - t0;
+                t0 = t1;
+                post = b->post;
+            }
+            e->del_events[(size_t)tid * e->ev_stride + post] +=
+                row_at(b, task[r].i + 1) - row_at(b, task[r].i);
+        }
         deliver_row(e, task[r].b, task[r].i, task[r].mult, slot, tid, step);
     }
+    if (timed && n) e->del_ticks[(size_t)tid * e->ev_stride + post] += sf_ticks() - t0;
 }
 
-/* Phase 2 of a step for part tid: the spikes of every population through the blocks this
- * part delivers, in the order population, block, spike, synapse (each ring entry sums its
- * inputs in that order whatever the thread count), queued in batches so that the rows can
- * be fetched ahead across blocks and populations. */
+static void deliver_rows(sf_engine *e, const sf_row_task *task, uint32_t n, uint32_t slot,
+                         uint32_t tid, uint64_t step) {
+    deliver_rows_in(e, task, n, slot, tid, step, 0);
+}
+
+/* deliver_rows at a timed step (sf_engine.timing): the ticks spent on the rows onto each
+ * population, and the events they carried, are added to its del_ticks and del_events. */
+static void deliver_rows_timed(sf_engine *e, const sf_row_task *task, uint32_t n,
+                               uint32_t slot, uint32_t tid, uint64_t step) {
+    deliver_rows_in(e, task, n, slot, tid, step, 1);
+}
+
+/* Whether step is one at which the balance times each population (sf_engine.timing). */
+static inline int timed_step(const sf_engine *e, uint64_t step) {
+    return e->timing && step % SF_TIME_EVERY == 0;
+}
+
 static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t step) {
     sf_row_task *task = e->tasks[tid];
     const uint32_t buf = (uint32_t)(step & 1);
+    const int timed = timed_step(e, step);
     uint32_t n = 0;
     for (uint32_t k = 0; k < e->n_pops; k++) {
         const sf_pop *p = &e->pops[k];
@@ -969,7 +1028,8 @@ static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t st
                 const uint32_t begin = p->part[t] + p->shift[t];
                 for (uint32_t j = begin; j < begin + SF_FIRED(e, buf, t, k); j++) {
                     if (n == SF_TASKS) {
-                        deliver_rows(e, task, n, slot, tid, step);
+                        if (timed) deliver_rows_timed(e, task, n, slot, tid, step);
+                        else deliver_rows(e, task, n, slot, tid, step);
                         n = 0;
                     }
                     task[n].b = b;
@@ -980,7 +1040,8 @@ static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t st
             }
         }
     }
-    deliver_rows(e, task, n, slot, tid, step);
+    if (timed) deliver_rows_timed(e, task, n, slot, tid, step);
+    else deliver_rows(e, task, n, slot, tid, step);
 }
 
 /* Stamps s < x with s >= origin and (s - origin) % interval == 0: the samples due before x. */
@@ -1131,7 +1192,14 @@ static void inject(sf_engine *e, uint64_t step) {
 /* Phase 1 of a step for thread tid: update its range of every population. */
 static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t tid) {
     const uint32_t buf = (uint32_t)(step & 1);
+    const int timed = timed_step(e, step);
+    uint64_t t0 = timed ? sf_ticks() : 0;
     for (uint32_t k = 0; k < e->n_pops; k++) {
+        if (timed && k) {           /* the time since the last mark: population k - 1's */
+            const uint64_t t1 = sf_ticks();
+            e->upd_ticks[(size_t)tid * e->ev_stride + k - 1] += t1 - t0;
+            t0 = t1;
+        }
         sf_pop *p = &e->pops[k];
         const uint32_t begin = p->part[tid], end = p->part[tid + 1];
         const uint32_t shift = p->shift[tid];     /* where the part lies in the arrays */
@@ -1184,6 +1252,8 @@ static void update_phase(sf_engine *e, uint64_t step, uint32_t slot, uint32_t ti
                     if (archive_spike(p, spk_index[j], t_stamp)) e->archive_error = 1;
         }
     }
+    if (timed && e->n_pops)
+        e->upd_ticks[(size_t)tid * e->ev_stride + e->n_pops - 1] += sf_ticks() - t0;
 }
 
 /* Between the phases, one thread does the bookkeeping that needs every range. */
@@ -1416,7 +1486,6 @@ static void adapt(sf_engine *e, double seconds, uint64_t steps) {
 
 /* ---- run-time balance (sf_engine_set_balance) ---------------------------------------- */
 
-#ifdef _OPENMP
 /* The part that holds every neuron of population p, or UINT32_MAX when p is split (or
  * empty). */
 static uint32_t whole_part(const sf_engine *e, const sf_pop *p) {
@@ -1429,6 +1498,7 @@ static uint32_t whole_part(const sf_engine *e, const sf_pop *p) {
     return at;
 }
 
+#ifdef _OPENMP
 /* Population k, whole on one part, onto part `to`: from the next step on, thread `to`
  * updates its neurons and delivers the blocks onto it. Only while no thread runs, and
  * with every part's inputs delivered by its own thread. The results do not
@@ -1476,71 +1546,218 @@ static double pop_cost(const sf_engine *e, uint32_t k, uint64_t steps) {
            SF_COST_EVENT * (double)ev;
 }
 
-/* After `steps` steps in parallel in which thread t was busy (updating, bookkeeping,
- * delivering) for busy[t] ticks: move one whole population from the busiest part to the
- * least busy where that is predicted to shorten the busiest part's time by at least
- * SF_BALANCE_MIN_GAIN. The prediction scales each part's cost in the model by what its
- * thread took per unit of it, so a thread that runs slower (another tenant on its core,
- * a part that is slow for reasons the model misses) is given less. */
-static void balance(sf_engine *e, const uint64_t *ticks, uint64_t steps) {
-    const uint32_t n_threads = e->n_threads;
-    double cost[SF_MAX_THREADS] = {0};     /* each part's cost in the model */
-    for (uint32_t k = 0; k < e->n_pops; k++) {
-        const sf_pop *p = &e->pops[k];
-        if (!p->d.n) continue;
-        const double c = pop_cost(e, k, steps) / (double)p->d.n;
-        for (uint32_t t = 0; t < n_threads; t++)
-            cost[t] += c * (double)(p->part[t + 1] - p->part[t]);
+/* What population k cost over the stretch of `steps` steps just run, of which `timed`
+ * were timed: in ticks, its neuron updates at the timed steps scaled to all steps, and the
+ * synaptic events delivered onto it at the ticks per event of its timed deliveries (of
+ * every population's timed deliveries where its own carried none); in SF_BALANCE_MODEL,
+ * the model's cost (pop_cost). */
+static double measured_cost(const sf_engine *e, uint32_t k, uint64_t steps, uint64_t timed,
+                            double ticks_per_event) {
+    if (e->balance == SF_BALANCE_MODEL) return pop_cost(e, k, steps);
+    uint64_t upd = 0, dt = 0, dev = 0, ev = 0;
+    for (uint32_t t = 0; t < e->n_threads; t++) {
+        const size_t at = (size_t)t * e->ev_stride + k;
+        upd += e->upd_ticks[at];
+        dt += e->del_ticks[at];
+        dev += e->del_events[at];
+        ev += e->events[at];
     }
-    /* SF_BALANCE_MODEL: each thread as busy as its part's cost, so that the decisions
-     * depend on the network and its activity only, not on the machine */
+    const double per_event = dev ? (double)dt / (double)dev : ticks_per_event;
+    return (double)upd * (double)steps / (double)timed + per_event * (double)ev;
+}
+
+/* The busiest of the parts' loads (fixed[t] + load[t]), and which part it is. */
+static double busiest(const double *fixed, const double *load, uint32_t n, uint32_t *at) {
+    double m = -1.0;
+    for (uint32_t t = 0; t < n; t++)
+        if (fixed[t] + load[t] > m) { m = fixed[t] + load[t]; *at = t; }
+    return m;
+}
+
+/* Local search on an arrangement: at[k] is the part of movable population k (UINT32_MAX:
+ * not movable), cost[k] its cost, fixed[t] the rest of part t's load and load[t] the sum
+ * of its populations' costs. While it lowers the busiest part's load by more than a
+ * thousandth, the best move of one population, or swap of two, between the busiest part
+ * and another is made. Returns the busiest load. */
+static double improve(uint32_t *at, const double *cost, const double *fixed, double *load,
+                      uint32_t n_pops, uint32_t n_threads) {
+    uint32_t h = 0;
+    double now = busiest(fixed, load, n_threads, &h);
+    for (uint32_t round = 0; round < 4 * n_pops + 4; round++) {
+        double best = now * (1.0 - 1e-3);
+        uint32_t bk = UINT32_MAX, bj = UINT32_MAX, bt = 0;
+        for (uint32_t t = 0; t < n_threads; t++) {
+            if (t == h) continue;
+            double rest = 0.0;         /* the other parts' loads stay */
+            for (uint32_t u = 0; u < n_threads; u++)
+                if (u != h && u != t && fixed[u] + load[u] > rest) rest = fixed[u] + load[u];
+            for (uint32_t k = 0; k < n_pops; k++) {
+                if (at[k] != h) continue;
+                for (uint32_t j = 0; j <= n_pops; j++) {   /* j == n_pops: a move */
+                    if (j < n_pops && at[j] != t) continue;
+                    const double cj = j < n_pops ? cost[j] : 0.0;
+                    const double x = fixed[h] + load[h] - cost[k] + cj;
+                    const double y = fixed[t] + load[t] + cost[k] - cj;
+                    double m = x > y ? x : y;
+                    if (rest > m) m = rest;
+                    if (m < best) { best = m; bk = k; bj = j; bt = t; }
+                }
+            }
+        }
+        if (bk == UINT32_MAX) break;
+        at[bk] = bt;
+        load[h] -= cost[bk];
+        load[bt] += cost[bk];
+        if (bj < n_pops) {
+            at[bj] = h;
+            load[bt] -= cost[bj];
+            load[h] += cost[bj];
+        }
+        now = busiest(fixed, load, n_threads, &h);
+    }
+    return now;
+}
+
+/* After `steps` steps in parallel (`timed` of them timed) in which thread t was busy
+ * (updating, bookkeeping, delivering) for ticks[t]: rearrange the populations that lie
+ * whole in one part where that is predicted to shorten the busiest part's time by at
+ * least SF_BALANCE_MIN_GAIN. Each such population's cost is what it took over the
+ * window (measured_cost); what else a thread did (split populations, bookkeeping) stays
+ * with it. Two arrangements are improved by local search (improve):
+ * the present one, and one made afresh (largest population first, each to the part that
+ * ends least loaded); the fresh one is taken only where it is better by more than
+ * SF_BALANCE_MIN_GAIN / 4, so that few populations move. A rearrangement is judged by
+ * the next window by the busiest thread's share of the threads' busy time, which does
+ * not change with the network's activity as the times themselves do. Returns whether
+ * the window is done with (else it goes on: fewer than SF_BALANCE_STRETCHES stretches or
+ * SF_BALANCE_MIN_STEPS steps). */
+static int balance(sf_engine *e, const uint64_t *ticks, uint64_t steps, uint64_t timed,
+                   uint64_t stretches) {
+    const uint32_t n_threads = e->n_threads, n_pops = e->n_pops;
     uint64_t busy[SF_MAX_THREADS];
-    for (uint32_t t = 0; t < n_threads; t++)
-        busy[t] = e->balance == SF_BALANCE_MODEL ? (uint64_t)(cost[t] + 0.5) : ticks[t];
+    for (uint32_t t = 0; t < n_threads; t++) busy[t] = ticks[t];
+    if (e->balance == SF_BALANCE_MODEL) {
+        /* each thread as busy as its part's cost in the model, so that the decisions
+         * depend on the network and its activity only, not on the machine */
+        double cost[SF_MAX_THREADS] = {0};
+        for (uint32_t k = 0; k < n_pops; k++) {
+            const sf_pop *p = &e->pops[k];
+            if (!p->d.n) continue;
+            const double c = pop_cost(e, k, steps) / (double)p->d.n;
+            for (uint32_t t = 0; t < n_threads; t++)
+                cost[t] += c * (double)(p->part[t + 1] - p->part[t]);
+        }
+        for (uint32_t t = 0; t < n_threads; t++) busy[t] = (uint64_t)(cost[t] + 0.5);
+    }
     uint32_t hi = 0, lo = 0;
-    for (uint32_t t = 1; t < n_threads; t++) {
+    uint64_t total = 0;
+    for (uint32_t t = 0; t < n_threads; t++) {
         if (busy[t] > busy[hi]) hi = t;
         if (busy[t] < busy[lo]) lo = t;
+        total += busy[t];
     }
     if (e->balance == SF_BALANCE_EVERY) {     /* (tests) move something every time */
         if (lo == hi) lo = (hi + 1) % n_threads;
-        for (uint32_t k = 0; k < e->n_pops; k++) {
+        for (uint32_t k = 0; k < n_pops; k++) {
             const uint32_t at = whole_part(e, &e->pops[k]);
-            if (at != UINT32_MAX && at != lo) { move_pop(e, k, lo); return; }
+            if (at != UINT32_MAX && at != lo) { move_pop(e, k, lo); return 1; }
         }
-        return;
+        return 1;
     }
-    if (steps < SF_BALANCE_MIN_STEPS || busy[hi] == 0) return;
-    const double per_step = (double)busy[hi] / (double)steps;
-    if (e->last_pop != UINT32_MAX) {
-        /* the last move: kept if the busiest thread's time per step fell by at least half
-         * the gain asked for, else undone, and the population stays where it was */
-        const uint32_t k = e->last_pop, from = e->last_from;
-        e->last_pop = UINT32_MAX;
-        if (per_step > (1.0 - 0.5 * SF_BALANCE_MIN_GAIN) * e->last_busy) {
-            move_pop(e, k, from);
-            e->frozen[k] = 1;
+    if (stretches < SF_BALANCE_STRETCHES || steps < SF_BALANCE_MIN_STEPS) return 0;
+    if (busy[hi] == 0) return 1;
+    /* the busiest thread's share, times the threads: 1 when balanced */
+    const double share = (double)busy[hi] * n_threads / (double)total;
+    if (e->n_undo) {
+        /* the last rearrangement: kept if the busiest share fell by at least half what
+         * was predicted, else undone, and the next SF_BALANCE_HOLD << (undone in a row)
+         * windows pass without one */
+        const int undo = share > e->last_share - 0.5 * (e->last_share - e->last_predicted);
+        for (uint32_t k = 0; k < n_pops; k++) {
+            if (e->undo_part[k] == UINT32_MAX) continue;
+            if (undo) move_pop(e, k, e->undo_part[k]);
+            e->undo_part[k] = UINT32_MAX;
         }
-        return;
+        e->n_undo = 0;
+        if (undo) {
+            e->hold = SF_BALANCE_HOLD << (e->undone < SF_BALANCE_HOLD_DOUBLINGS
+                                              ? e->undone : SF_BALANCE_HOLD_DOUBLINGS);
+            e->undone++;
+        } else {
+            e->undone = 0;
+        }
+        return 1;
     }
-    if (hi == lo || !(cost[hi] > 0.0)) return;
-    const double f_hi = (double)busy[hi] / cost[hi];
-    const double f_lo = cost[lo] > 0.0 ? (double)busy[lo] / cost[lo] : f_hi;
-    uint32_t best = UINT32_MAX;
-    double best_max = (1.0 - SF_BALANCE_MIN_GAIN) * (double)busy[hi];
-    for (uint32_t k = 0; k < e->n_pops; k++) {
-        if (e->frozen[k] || whole_part(e, &e->pops[k]) != hi) continue;
-        const double c = pop_cost(e, k, steps);
-        const double a = (double)busy[hi] - f_hi * c, b = (double)busy[lo] + f_lo * c;
-        const double m = a > b ? a : b;
-        if (m < best_max) { best = k; best_max = m; }
+    if (e->hold) {
+        e->hold--;
+        return 1;
     }
-    if (best != UINT32_MAX) {
-        move_pop(e, best, lo);
-        e->last_pop = best;
-        e->last_from = hi;
-        e->last_busy = per_step;
+    if (hi == lo || (e->balance != SF_BALANCE_MODEL && !timed)) return 1;
+    /* ticks per event of all timed deliveries: for populations whose own carried none */
+    uint64_t dt = 0, dev = 0;
+    for (size_t i = 0; i < (size_t)n_threads * e->ev_stride; i++) {
+        dt += e->del_ticks[i];
+        dev += e->del_events[i];
     }
+    const double ticks_per_event = dev ? (double)dt / (double)dev : 0.0;
+    /* the movable populations' parts and costs; the rest of each thread's time is fixed */
+    double fixed[SF_MAX_THREADS], load[SF_MAX_THREADS] = {0}, fresh[SF_MAX_THREADS] = {0};
+    for (uint32_t t = 0; t < n_threads; t++) fixed[t] = (double)busy[t];
+    const size_t np = n_pops ? n_pops : 1;
+    double *cost = malloc(np * sizeof(double));
+    uint32_t *at = malloc(2 * np * sizeof(uint32_t)), *order = malloc(np * sizeof(uint32_t));
+    if (!cost || !at || !order) { free(cost); free(at); free(order); return 1; }
+    uint32_t *alt = at + np;
+    uint32_t n_mov = 0;
+    for (uint32_t k = 0; k < n_pops; k++) {
+        at[k] = whole_part(e, &e->pops[k]);
+        alt[k] = UINT32_MAX;
+        cost[k] = 0.0;
+        if (at[k] == UINT32_MAX) continue;
+        cost[k] = measured_cost(e, k, steps, timed, ticks_per_event);
+        fixed[at[k]] -= cost[k];
+        load[at[k]] += cost[k];
+        order[n_mov++] = k;
+    }
+    for (uint32_t t = 0; t < n_threads; t++)
+        if (fixed[t] < 0.0) fixed[t] = 0.0;
+    uint32_t h = 0;
+    const double start = busiest(fixed, load, n_threads, &h);
+    /* the fresh arrangement: largest first (insertion sort: a few populations) */
+    for (uint32_t i = 1; i < n_mov; i++) {
+        const uint32_t k = order[i];
+        uint32_t j = i;
+        while (j > 0 && cost[order[j - 1]] < cost[k]) { order[j] = order[j - 1]; j--; }
+        order[j] = k;
+    }
+    for (uint32_t i = 0; i < n_mov; i++) {
+        const uint32_t k = order[i];
+        uint32_t best = 0;
+        for (uint32_t t = 1; t < n_threads; t++)
+            if (fixed[t] + fresh[t] < fixed[best] + fresh[best]) best = t;
+        alt[k] = best;
+        fresh[best] += cost[k];
+    }
+    const double kept = improve(at, cost, fixed, load, n_pops, n_threads);
+    const double afresh = improve(alt, cost, fixed, fresh, n_pops, n_threads);
+    const uint32_t *pick = afresh < (1.0 - 0.25 * SF_BALANCE_MIN_GAIN) * kept ? alt : at;
+    const double now = pick == alt ? afresh : kept;
+    if (start > 0.0 && now <= (1.0 - SF_BALANCE_MIN_GAIN) * start) {
+        for (uint32_t k = 0; k < n_pops; k++) {
+            if (pick[k] == UINT32_MAX) continue;
+            const uint32_t was = whole_part(e, &e->pops[k]);
+            if (pick[k] == was) continue;
+            move_pop(e, k, pick[k]);
+            e->undo_part[k] = was;
+            e->n_undo++;
+        }
+        e->last_share = share;
+        e->last_predicted = share * now / start;   /* the busiest load falls by now/start */
+    }
+    free(cost);
+    free(at);
+    free(order);
+    return 1;
 }
 
 /* run_parallel in pieces of about SF_BALANCE_SECONDS, with a balance after each, where
@@ -1550,7 +1767,7 @@ static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps)
     if (!e->balance || e->n_threads < 2 || !own_delivery(e))
         return run_parallel(e, first, n_steps);
     double per = e->step_s[1];                /* seconds per step in parallel, if known */
-    uint64_t busy[SF_MAX_THREADS];
+    const size_t ev_size = (size_t)e->n_threads * e->ev_stride * sizeof(uint64_t);
     int err = SF_OK;
     for (uint64_t s = 0; s < n_steps && !err;) {
         uint64_t n = SF_BALANCE_MIN_STEPS;
@@ -1560,15 +1777,39 @@ static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps)
             n = SF_BALANCE_SECONDS / per > 1e9 ? (uint64_t)1e9
                                                : (uint64_t)(SF_BALANCE_SECONDS / per);
         if (n > n_steps - s) n = n_steps - s;
-        for (uint32_t t = 0; t < e->n_threads; t++) busy[t] = busy_ticks(e, t);
-        memset(e->events, 0, (size_t)e->n_threads * e->ev_stride * sizeof(uint64_t));
+        if (!e->win_open || e->win_next != first + s) {
+            /* a new window (also where steps ran otherwise since the last stretch) */
+            memset(e->events, 0, ev_size);
+            memset(e->upd_ticks, 0, ev_size);
+            memset(e->del_ticks, 0, ev_size);
+            memset(e->del_events, 0, ev_size);
+            for (uint32_t t = 0; t < e->n_threads; t++) e->win_busy0[t] = busy_ticks(e, t);
+            e->win_steps = e->win_timed = e->win_stretches = 0;
+            e->win_open = 1;
+        }
+        /* timed steps only where some population can move */
+        e->timing = 0;
+        for (uint32_t k = 0; k < e->n_pops && e->balance == SF_BALANCE_AUTO; k++)
+            if (whole_part(e, &e->pops[k]) != UINT32_MAX) e->timing = 1;
         const double t0 = now_s();
         err = run_parallel(e, first + s, n);
         per = (now_s() - t0) / (double)n;
+        if (e->timing) {
+            /* the timed steps among [first + s, first + s + n): multiples of
+             * SF_TIME_EVERY */
+            const uint64_t a = first + s, z = first + s + n;
+            e->win_timed += (z + SF_TIME_EVERY - 1) / SF_TIME_EVERY -
+                            (a + SF_TIME_EVERY - 1) / SF_TIME_EVERY;
+        }
+        e->timing = 0;
         s += n;
         if (err) break;
-        for (uint32_t t = 0; t < e->n_threads; t++) busy[t] = busy_ticks(e, t) - busy[t];
-        balance(e, busy, n);
+        e->win_steps += n;
+        e->win_stretches++;
+        e->win_next = first + s;
+        uint64_t busy[SF_MAX_THREADS];
+        for (uint32_t t = 0; t < e->n_threads; t++) busy[t] = busy_ticks(e, t) - e->win_busy0[t];
+        if (balance(e, busy, e->win_steps, e->win_timed, e->win_stretches)) e->win_open = 0;
     }
     return err;
 }
@@ -1577,10 +1818,16 @@ static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps)
 int sf_engine_set_balance(sf_engine *e, uint32_t mode) {
     if (!e || mode > SF_BALANCE_MODEL) return SF_ERR_ARG;
     e->balance = mode;
+    e->win_open = 0;
     return SF_OK;
 }
 
 uint64_t sf_engine_moves(const sf_engine *e) { return e ? e->moves : 0; }
+
+uint32_t sf_engine_whole_part(const sf_engine *e, uint32_t k) {
+    if (!e || k >= e->n_pops) return UINT32_MAX;
+    return whole_part(e, &e->pops[k]);
+}
 
 uint32_t sf_engine_part_gap(const sf_engine *e, uint32_t k) {
     return e && k < e->n_pops && e->pops[k].gstate ? SF_PART_GAP : 0;

@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 15u
+#define SF_ENGINE_ABI_VERSION 16u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -314,24 +314,35 @@ enum { SF_THREADS_ADAPTIVE = 0, SF_THREADS_PARALLEL = 1, SF_THREADS_SERIAL = 2 }
 SF_API int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode);
 /* Run-time balance of the parts (SF_BALANCE_AUTO, the default): while the parts run in
  * parallel (the adaptive mode's stretches, or the parallel mode), the engine stops every
- * SF_BALANCE_SECONDS or so (at least SF_BALANCE_MIN_STEPS steps apart) and may move one
- * population that lies whole in one part from the part whose thread was busiest to the
- * least busy one, where a model of the work (SF_COST_NEURON_STEP per neuron and step,
- * SF_COST_EVENT per synaptic event delivered onto the population), scaled by what each
- * thread took per unit of it, predicts the busiest time to fall by at least
- * SF_BALANCE_MIN_GAIN (with event bins, the pending events go along). A move whose next
- * stop shows less than half that gain is undone, and the population stays where it is
- * from then on. Only with each part's inputs delivered by its own thread. The results do
- * not change (a whole population's spikes and ring inputs keep their order on any part);
- * the moves carry over to later runs. SF_BALANCE_EVERY moves a population at each stop,
- * for tests. SF_BALANCE_MODEL decides as AUTO but takes each thread to be exactly as busy
- * as the model's cost of its part and stops every SF_BALANCE_MIN_STEPS steps, so its
- * moves depend on the network alone, never on the machine's timing (tests, and runs
+ * SF_BALANCE_SECONDS or so (at least SF_BALANCE_MIN_STEPS steps apart), and after every
+ * SF_BALANCE_STRETCHES such stretches (a window) it may rearrange the populations that
+ * lie whole in one part between the parts, moving one or several at once, where that is
+ * predicted to shorten the busiest thread's time by at least SF_BALANCE_MIN_GAIN. The
+ * prediction uses what each population cost over the window: at every SF_TIME_EVERY-th
+ * step the engine reads the tick counter around each population's neuron updates and
+ * where a batch of rows passes from one target population to the next (the batches as
+ * at the other steps), which gives its updates' ticks and its deliveries' ticks per
+ * event, and it counts the events delivered onto it at every step. With event bins the
+ * pending events go along. A rearrangement whose next window shows less than half the
+ * predicted fall of the busiest thread's share of the busy time is undone, and the next
+ * SF_BALANCE_HOLD windows (doubling with each one undone in a row, at most
+ * SF_BALANCE_HOLD_DOUBLINGS times) pass without one. Only with each part's inputs
+ * delivered by its own thread. The results do not change (a whole population's spikes
+ * and ring inputs keep their order on any part); the moves carry over to later runs.
+ * SF_BALANCE_EVERY moves a population at each stop, for tests. SF_BALANCE_MODEL decides
+ * as AUTO but with each population's cost in a model of the work (SF_COST_NEURON_STEP
+ * per neuron and step, SF_COST_EVENT per synaptic event delivered onto it), each thread
+ * exactly as busy as its part's cost, and stretches of SF_BALANCE_MIN_STEPS steps, so
+ * its moves depend on the network alone, never on the machine's timing (tests, and runs
  * whose moves must repeat). */
 enum { SF_BALANCE_OFF = 0, SF_BALANCE_AUTO = 1, SF_BALANCE_EVERY = 2, SF_BALANCE_MODEL = 3 };
 #define SF_BALANCE_SECONDS 0.02
 #define SF_BALANCE_MIN_STEPS 200
-#define SF_BALANCE_MIN_GAIN 0.1
+#define SF_BALANCE_STRETCHES 2
+#define SF_BALANCE_HOLD 2
+#define SF_BALANCE_HOLD_DOUBLINGS 4
+#define SF_BALANCE_MIN_GAIN 0.04
+#define SF_TIME_EVERY 16
 #define SF_COST_NEURON_STEP 1.0
 #define SF_COST_EVENT 2.0
 SF_API int sf_engine_set_balance(sf_engine *e, uint32_t mode);
@@ -340,6 +351,9 @@ SF_API int sf_engine_set_balance(sf_engine *e, uint32_t mode);
 SF_API uint32_t sf_engine_part_gap(const sf_engine *e, uint32_t k);
 /* Populations moved so far by the balance. */
 SF_API uint64_t sf_engine_moves(const sf_engine *e);
+/* The part that holds every neuron of population k now (the balance may have moved it),
+ * or UINT32_MAX where it is split between parts, empty, or k is out of range. */
+SF_API uint32_t sf_engine_whole_part(const sf_engine *e, uint32_t k);
 /* Steps run so far with the parts in parallel (out[0]) and one after another (out[1]). */
 SF_API void sf_engine_thread_mode_steps(const sf_engine *e, uint64_t *out);
 /* Barriers a step when the parts run in parallel: 1 when the blocks onto every part are

@@ -542,3 +542,52 @@ def test_the_balance_moves_work_to_the_less_busy_thread():
         for x, y in zip(out[0], run):
             assert np.array_equal(x, y)
     assert moves[3, None] >= 1 and moves[None, False] == 0
+
+
+def test_the_balance_swaps_populations_where_no_single_move_pays():
+    """At the start (each population whole, given out by size) thread 0 holds `hot` (29
+    neurons, each receiving 40 Poisson sources at 250 Hz) and `wide` (80 quiet neurons),
+    thread 1 the sources (40), `mid` (40 quiet) and `tiny` (2, also fed by the sources):
+    167 against 86 units of work a step in the balance's model. Moving any one population
+    off thread 0 gains under 1 %; exchanging two gains about 20 %. In SF_BALANCE_MODEL the
+    balance must rearrange more than one population at one stop, and the results stay
+    those of one thread."""
+    def net(threads):
+        sim.setup(timestep=0.1, threads=threads, host={"parallel": True})
+        src = sim.Population(40, sim.SpikeSourcePoisson(rate=250.0))
+        hot = sim.Population(29, sim.IF_curr_exp())
+        tiny = sim.Population(2, sim.IF_curr_exp())
+        mid = sim.Population(40, sim.IF_curr_exp(i_offset=1.0))
+        wide = sim.Population(80, sim.IF_curr_exp(i_offset=1.0))
+        for post in (hot, tiny):
+            sim.Projection(src, post, sim.AllToAllConnector(),
+                           sim.StaticSynapse(weight=0.02, delay=1.0))
+        pops = (src, hot, tiny, mid, wide)
+        for p in pops:
+            p.record("spikes")
+        return pops
+    out = []
+    for threads in (1, 2):
+        pops = net(threads)
+        try:
+            sim.run(10.0)
+            if threads == 2:
+                backend = state.backend
+                lib, eng = backend.lib, backend.engine
+                start = [lib.sf_engine_whole_part(eng, k) for k in range(len(pops))]
+                assert start == [1, 0, 1, 1, 0]
+                assert lib.sf_engine_set_balance(eng, 3) == 0
+            sim.run(1990.0)
+            if threads == 2:
+                end = [lib.sf_engine_whole_part(eng, k) for k in range(len(pops))]
+                # no single move pays, so a changed arrangement came from one stop that
+                # moved at least two populations
+                assert sum(a != b for a, b in zip(start, end)) >= 2, (start, end)
+                assert backend.profile()["moves"] >= 2
+            out.append([np.concatenate([np.asarray(st) for st in
+                                        p.get_data().segments[0].spiketrains]) for p in pops])
+        finally:
+            sim.end()
+    assert all(len(x) > 10 for x in out[0])
+    for x, y in zip(out[0], out[1]):
+        assert np.array_equal(x, y)

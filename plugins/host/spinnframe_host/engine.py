@@ -32,7 +32,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 15
+ENGINE_ABI = 16
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -198,6 +198,8 @@ def engine_library(cache: Path) -> C.CDLL:
         lib.sf_engine_part_gap.restype = C.c_uint32
         lib.sf_engine_moves.restype = C.c_uint64
         lib.sf_engine_moves.argtypes = [C.c_void_p]
+        lib.sf_engine_whole_part.restype = C.c_uint32
+        lib.sf_engine_whole_part.argtypes = [C.c_void_p, C.c_uint32]
         lib.sf_weights24.restype = C.c_int
         lib.sf_weights24.argtypes = [C.c_uint64, C.c_void_p, C.c_void_p,
                                      C.POINTER(C.c_uint32)]
