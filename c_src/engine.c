@@ -1010,6 +1010,10 @@ static inline int timed_step(const sf_engine *e, uint64_t step) {
     return e->timing && step % SF_TIME_EVERY == 0;
 }
 
+/* Phase 2 of a step for part tid: the spikes of every population through the blocks this
+ * part delivers, in the order population, block, spike, synapse (each ring entry sums its
+ * inputs in that order whatever the thread count), queued in batches so that the rows can
+ * be fetched ahead across blocks and populations. */
 static void deliver_phase(sf_engine *e, uint32_t slot, uint32_t tid, uint64_t step) {
     sf_row_task *task = e->tasks[tid];
     const uint32_t buf = (uint32_t)(step & 1);
@@ -1546,7 +1550,7 @@ static double pop_cost(const sf_engine *e, uint32_t k, uint64_t steps) {
            SF_COST_EVENT * (double)ev;
 }
 
-/* What population k cost over the stretch of `steps` steps just run, of which `timed`
+/* What population k cost over the balance's window of `steps` steps, of which `timed`
  * were timed: in ticks, its neuron updates at the timed steps scaled to all steps, and the
  * synaptic events delivered onto it at the ticks per event of its timed deliveries (of
  * every population's timed deliveries where its own carried none); in SF_BALANCE_MODEL,
@@ -1566,6 +1570,18 @@ static double measured_cost(const sf_engine *e, uint32_t k, uint64_t steps, uint
     return (double)upd * (double)steps / (double)timed + per_event * (double)ev;
 }
 
+/* A population and its cost, to sort by cost (larger first, then by population). */
+typedef struct sf_cost_k {
+    double cost;
+    uint32_t k;
+} sf_cost_k;
+
+static int larger_cost_first(const void *a, const void *b) {
+    const sf_cost_k *x = a, *y = b;
+    if (x->cost != y->cost) return x->cost > y->cost ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
 /* The busiest of the parts' loads (fixed[t] + load[t]), and which part it is. */
 static double busiest(const double *fixed, const double *load, uint32_t n, uint32_t *at) {
     double m = -1.0;
@@ -1577,10 +1593,10 @@ static double busiest(const double *fixed, const double *load, uint32_t n, uint3
 /* Local search on an arrangement: at[k] is the part of movable population k (UINT32_MAX:
  * not movable), cost[k] its cost, fixed[t] the rest of part t's load and load[t] the sum
  * of its populations' costs. While it lowers the busiest part's load by more than a
- * thousandth, the best move of one population, or swap of two, between the busiest part
- * and another is made. Returns the busiest load. */
+ * thousandth, the best move of one population, or swap of two (`swaps`), between the
+ * busiest part and another is made. Returns the busiest load. */
 static double improve(uint32_t *at, const double *cost, const double *fixed, double *load,
-                      uint32_t n_pops, uint32_t n_threads) {
+                      uint32_t n_pops, uint32_t n_threads, int swaps) {
     uint32_t h = 0;
     double now = busiest(fixed, load, n_threads, &h);
     for (uint32_t round = 0; round < 4 * n_pops + 4; round++) {
@@ -1593,7 +1609,7 @@ static double improve(uint32_t *at, const double *cost, const double *fixed, dou
                 if (u != h && u != t && fixed[u] + load[u] > rest) rest = fixed[u] + load[u];
             for (uint32_t k = 0; k < n_pops; k++) {
                 if (at[k] != h) continue;
-                for (uint32_t j = 0; j <= n_pops; j++) {   /* j == n_pops: a move */
+                for (uint32_t j = swaps ? 0 : n_pops; j <= n_pops; j++) {   /* n_pops: a move */
                     if (j < n_pops && at[j] != t) continue;
                     const double cj = j < n_pops ? cost[j] : 0.0;
                     const double x = fixed[h] + load[h] - cost[k] + cj;
@@ -1706,7 +1722,11 @@ static int balance(sf_engine *e, const uint64_t *ticks, uint64_t steps, uint64_t
     const size_t np = n_pops ? n_pops : 1;
     double *cost = malloc(np * sizeof(double));
     uint32_t *at = malloc(2 * np * sizeof(uint32_t)), *order = malloc(np * sizeof(uint32_t));
-    if (!cost || !at || !order) { free(cost); free(at); free(order); return 1; }
+    sf_cost_k *byc = malloc(np * sizeof(sf_cost_k));
+    if (!cost || !at || !order || !byc) {
+        free(cost); free(at); free(order); free(byc);
+        return 1;
+    }
     uint32_t *alt = at + np;
     uint32_t n_mov = 0;
     for (uint32_t k = 0; k < n_pops; k++) {
@@ -1723,23 +1743,20 @@ static int balance(sf_engine *e, const uint64_t *ticks, uint64_t steps, uint64_t
         if (fixed[t] < 0.0) fixed[t] = 0.0;
     uint32_t h = 0;
     const double start = busiest(fixed, load, n_threads, &h);
-    /* the fresh arrangement: largest first (insertion sort: a few populations) */
-    for (uint32_t i = 1; i < n_mov; i++) {
-        const uint32_t k = order[i];
-        uint32_t j = i;
-        while (j > 0 && cost[order[j - 1]] < cost[k]) { order[j] = order[j - 1]; j--; }
-        order[j] = k;
-    }
+    /* the fresh arrangement: largest first */
+    for (uint32_t i = 0; i < n_mov; i++) byc[i] = (sf_cost_k){cost[order[i]], order[i]};
+    qsort(byc, n_mov, sizeof(sf_cost_k), larger_cost_first);
     for (uint32_t i = 0; i < n_mov; i++) {
-        const uint32_t k = order[i];
+        const uint32_t k = byc[i].k;
         uint32_t best = 0;
         for (uint32_t t = 1; t < n_threads; t++)
             if (fixed[t] + fresh[t] < fixed[best] + fresh[best]) best = t;
         alt[k] = best;
         fresh[best] += cost[k];
     }
-    const double kept = improve(at, cost, fixed, load, n_pops, n_threads);
-    const double afresh = improve(alt, cost, fixed, fresh, n_pops, n_threads);
+    const int swaps = n_mov <= SF_BALANCE_SWAPS_MAX;
+    const double kept = improve(at, cost, fixed, load, n_pops, n_threads, swaps);
+    const double afresh = improve(alt, cost, fixed, fresh, n_pops, n_threads, swaps);
     const uint32_t *pick = afresh < (1.0 - 0.25 * SF_BALANCE_MIN_GAIN) * kept ? alt : at;
     const double now = pick == alt ? afresh : kept;
     if (start > 0.0 && now <= (1.0 - SF_BALANCE_MIN_GAIN) * start) {
@@ -1757,6 +1774,7 @@ static int balance(sf_engine *e, const uint64_t *ticks, uint64_t steps, uint64_t
     free(cost);
     free(at);
     free(order);
+    free(byc);
     return 1;
 }
 

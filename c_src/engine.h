@@ -342,6 +342,9 @@ enum { SF_BALANCE_OFF = 0, SF_BALANCE_AUTO = 1, SF_BALANCE_EVERY = 2, SF_BALANCE
 #define SF_BALANCE_HOLD 2
 #define SF_BALANCE_HOLD_DOUBLINGS 4
 #define SF_BALANCE_MIN_GAIN 0.04
+/* most movable populations for which the balance's search also tries swaps (each round
+ * of it costs the square of their number) */
+#define SF_BALANCE_SWAPS_MAX 64
 #define SF_TIME_EVERY 16
 #define SF_COST_NEURON_STEP 1.0
 #define SF_COST_EVENT 2.0
