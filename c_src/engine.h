@@ -308,6 +308,9 @@ SF_API void sf_engine_phase_times(const sf_engine *e, double *out);
 enum { SF_THREADS_ADAPTIVE = 0, SF_THREADS_PARALLEL = 1, SF_THREADS_SERIAL = 2 };
 #define SF_PROBE_CHUNK_SECONDS 0.001
 #define SF_PROBE_ROUNDS 4
+/* looks a thread waiting at the barrier of the parallel loop takes, pausing, before it
+ * gives its core away between looks (where each thread has a core of its own) */
+#define SF_BARRIER_SPINS 16384u
 #define SF_PROBE_MIN_STEPS 16
 #define SF_SETTLE_MIN_SECONDS 0.1
 #define SF_SETTLE_MAX_SECONDS 3.2
