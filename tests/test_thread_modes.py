@@ -550,7 +550,7 @@ def test_the_balance_swaps_populations_where_no_single_move_pays():
     thread 1 the sources (40), `mid` (40 quiet) and `tiny` (2, also fed by the sources):
     167 against 86 units of work a step in the balance's model. Moving any one population
     off thread 0 gains under 1 %; exchanging two gains about 20 %. In SF_BALANCE_MODEL the
-    balance must rearrange more than one population at one stop, and the results stay
+    balance must rearrange more than one population in one window, and the results stay
     those of one thread."""
     def net(threads):
         sim.setup(timestep=0.1, threads=threads, host={"parallel": True})
@@ -580,7 +580,7 @@ def test_the_balance_swaps_populations_where_no_single_move_pays():
             sim.run(1990.0)
             if threads == 2:
                 end = [lib.sf_engine_whole_part(eng, k) for k in range(len(pops))]
-                # no single move pays, so a changed arrangement came from one stop that
+                # no single move pays, so a changed arrangement came from a window that
                 # moved at least two populations
                 assert sum(a != b for a, b in zip(start, end)) >= 2, (start, end)
                 assert backend.profile()["moves"] >= 2
