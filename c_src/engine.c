@@ -1761,10 +1761,10 @@ static int balance(sf_engine *e, const uint64_t *ticks, uint64_t steps, uint64_t
     for (uint32_t t = 0; t < n_threads; t++) fixed[t] = (double)busy[t];
     const size_t np = n_pops ? n_pops : 1;
     double *cost = malloc(np * sizeof(double));
-    uint32_t *at = malloc(2 * np * sizeof(uint32_t)), *order = malloc(np * sizeof(uint32_t));
-    sf_cost_k *byc = malloc(np * sizeof(sf_cost_k));
-    if (!cost || !at || !order || !byc) {
-        free(cost); free(at); free(order); free(byc);
+    uint32_t *at = malloc(2 * np * sizeof(uint32_t));
+    sf_cost_k *byc = malloc(np * sizeof(sf_cost_k));   /* the movable ones, by cost */
+    if (!cost || !at || !byc) {
+        free(cost); free(at); free(byc);
         return 1;
     }
     uint32_t *alt = at + np;
@@ -1777,14 +1777,13 @@ static int balance(sf_engine *e, const uint64_t *ticks, uint64_t steps, uint64_t
         cost[k] = measured_cost(e, k, steps, timed, ticks_per_event);
         fixed[at[k]] -= cost[k];
         load[at[k]] += cost[k];
-        order[n_mov++] = k;
+        byc[n_mov++] = (sf_cost_k){cost[k], k};
     }
     for (uint32_t t = 0; t < n_threads; t++)
         if (fixed[t] < 0.0) fixed[t] = 0.0;
     uint32_t h = 0;
     const double start = busiest(fixed, load, n_threads, &h);
     /* the fresh arrangement: largest first */
-    for (uint32_t i = 0; i < n_mov; i++) byc[i] = (sf_cost_k){cost[order[i]], order[i]};
     qsort(byc, n_mov, sizeof(sf_cost_k), larger_cost_first);
     for (uint32_t i = 0; i < n_mov; i++) {
         const uint32_t k = byc[i].k;
@@ -1813,14 +1812,14 @@ static int balance(sf_engine *e, const uint64_t *ticks, uint64_t steps, uint64_t
     }
     free(cost);
     free(at);
-    free(order);
     free(byc);
     return 1;
 }
 
-/* run_parallel in pieces of about SF_BALANCE_SECONDS, with a balance after each, where
- * the balance may move populations (on, more than one thread, every part's inputs
- * delivered by its own thread); else run_parallel. */
+/* run_parallel in stretches of about SF_BALANCE_SECONDS, each followed by a look of the
+ * balance at its window (the stretches since the last look that used one, steps in a
+ * row, possibly over several calls), where the balance may move populations (on, more
+ * than one thread, every part's inputs delivered by its own thread); else run_parallel. */
 static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps) {
     if (!e->balance || e->n_threads < 2 || !own_delivery(e))
         return run_parallel(e, first, n_steps);
