@@ -127,6 +127,11 @@ class ConnectionSource:
 
     #: the backend that holds the connections (None: the core)
     owner: object = None
+    #: what a backend made of these connections ahead of the run without taking them over
+    #: (the host engine packs the rows of small projections at Projection()), for that
+    #: backend alone to read; the core makes a new source whenever the connections
+    #: change, so it never outlives them
+    prepared: object = None
     n: int
     delay_steps_range: tuple[int, int]
 
