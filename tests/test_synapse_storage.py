@@ -245,6 +245,61 @@ def test_prepacked_projection_changed_before_the_first_run(prepack_small):
         sim.end()
 
 
+@pytest.fixture
+def pack_calls(monkeypatch):
+    """The labels of the projections packed (pack_blocks), in order."""
+    from spinnframe_host import engine as host
+    calls = []
+    original = host.pack_blocks
+
+    def counting(*args, **kwargs):
+        calls.append(args[1].label)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(host, "pack_blocks", counting)
+    return calls
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_small_projections_are_packed_when_made_but_kept_until_the_run(pack_calls,
+                                                                       monkeypatch, threads):
+    """Below PREPACK_MIN_CONNECTIONS the rows are packed at Projection() too, and the core
+    keeps its arrays (get() lists them in creation order) until the first run, which
+    packs nothing and hands the rows over; set() before the run makes them stale, and
+    the run packs that projection again. The results are those of packing at run()."""
+    from spinnframe_host import engine as host
+
+    def build(change: bool):
+        src, exc, prj, rec = _random_network(threads)
+        assert len(prj) < host.PREPACK_MIN_CONNECTIONS
+        listed = prj.get(["weight", "delay"], format="list")
+        if change:
+            prj.set(weight=0.6)
+        made = len(pack_calls)
+        sim.run(30.0)
+        got = (listed, len(pack_calls) - made, prj._held is not None,
+               sorted(prj.get(["weight", "delay"], format="list")), _spike_count(exc))
+        sim.end()
+        return got, made
+
+    out = {}
+    for change in (False, True):
+        pack_calls.clear()
+        got, made = build(change)
+        assert made == 2                                    # both packed at Projection()
+        assert got[1] == (1 if change else 0)               # only the changed one again
+        assert got[2]                                       # handed over at the run
+        out[change] = got
+    monkeypatch.setattr(host, "prepack_projection", lambda parts, context: None)
+    for change in (False, True):
+        pack_calls.clear()
+        got, made = build(change)
+        assert made == 0 and got[1] == 2                    # packed at run() alone
+        assert out[change][0] == got[0]                     # creation order before the run
+        assert out[change][3:] == got[3:]                   # same connections, same spikes
+    assert out[False][4] != out[True][4]                    # (the change did reach the engine)
+
+
 def test_engine_rebuilt_after_a_run_reuses_the_rows(prepack_small):
     """A population added after a run rebuilds the engine; the held rows, laid out for the
     same threads, are handed to it as they are."""
