@@ -177,11 +177,9 @@ def test_changes_after_hand_over_reach_the_engine():
 # -- large projections: packed at Projection() (host engine, PREPACK_MIN_CONNECTIONS) -------
 
 @pytest.fixture
-def prepack_small(monkeypatch):
-    """Packs every eligible projection at Projection(), as it does for large ones, and
-    counts the packings done at run()."""
+def pack_calls(monkeypatch):
+    """The labels of the projections packed (pack_blocks), in order."""
     from spinnframe_host import engine as host
-    monkeypatch.setattr(host, "PREPACK_MIN_CONNECTIONS", 1)
     calls = []
     original = host.pack_blocks
 
@@ -191,6 +189,15 @@ def prepack_small(monkeypatch):
 
     monkeypatch.setattr(host, "pack_blocks", counting)
     return calls
+
+
+@pytest.fixture
+def prepack_small(monkeypatch, pack_calls):
+    """Packs every eligible projection at Projection() and hands it over there, as it
+    does for large ones, and counts the packings (pack_calls)."""
+    from spinnframe_host import engine as host
+    monkeypatch.setattr(host, "PREPACK_MIN_CONNECTIONS", 1)
+    return pack_calls
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -243,21 +250,6 @@ def test_prepacked_projection_changed_before_the_first_run(prepack_small):
         assert _spike_count(exc) == n
     finally:
         sim.end()
-
-
-@pytest.fixture
-def pack_calls(monkeypatch):
-    """The labels of the projections packed (pack_blocks), in order."""
-    from spinnframe_host import engine as host
-    calls = []
-    original = host.pack_blocks
-
-    def counting(*args, **kwargs):
-        calls.append(args[1].label)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(host, "pack_blocks", counting)
-    return calls
 
 
 @pytest.mark.parametrize("threads", [1, 2])
