@@ -292,6 +292,34 @@ def test_small_projections_are_packed_when_made_but_kept_until_the_run(pack_call
     assert out[False][4] != out[True][4]                    # (the change did reach the engine)
 
 
+def test_small_projections_kept_twice_within_a_budget(pack_calls, monkeypatch):
+    """Past PREPARED_MAX_CONNECTIONS kept twice, small projections are packed at the first
+    run instead; what was kept is counted off when it is handed over, or when it is
+    dropped (set() before the run)."""
+    import gc
+    from spinnframe_host import engine as host
+    gc.collect()
+    base = host._prepared_held[0]
+    monkeypatch.setattr(host, "PREPARED_MAX_CONNECTIONS", base + 21_000)
+    src, exc, prj, rec = _random_network(2)      # 20 000 connections, then about 4 500
+    try:
+        assert pack_calls == [prj.label]                 # rec: no room left
+        assert host._prepared_held[0] == base + 20_000
+        sim.run(10.0)
+        assert pack_calls == [prj.label, rec.label]      # rec packed at the run
+        assert host._prepared_held[0] == base            # prj's rows handed over
+        prj.set(weight=0.3)
+        late = sim.Projection(exc, exc, sim.FixedProbabilityConnector(0.05),
+                              sim.StaticSynapse(weight=0.05, delay=1.0))
+        assert host._prepared_held[0] == base + len(late)
+        late.set(weight=0.1)                             # its kept rows are stale now
+        gc.collect()
+        assert host._prepared_held[0] == base
+        sim.run(10.0)
+    finally:
+        sim.end()
+
+
 def test_engine_rebuilt_after_a_run_reuses_the_rows(prepack_small):
     """A population added after a run rebuilds the engine; the held rows, laid out for the
     same threads, are handed to it as they are."""

@@ -14,6 +14,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 import warnings
+import weakref
 from pathlib import Path
 
 import attrs
@@ -745,6 +746,27 @@ def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock
 #: those in creation order (the microcircuit at scale 0.05: 21 such projections, 9 ms
 #: less setup at the first run, as much more build).
 PREPACK_MIN_CONNECTIONS = 1 << 16
+#: At most this many connections of small projections are held twice at once (rows kept
+#: beside the core's arrays, above); the ones past it are packed at the first run, so that
+#: a network of many small projections is not held twice either.
+PREPARED_MAX_CONNECTIONS = 1 << 24
+_prepared_held = [0]                # connections kept twice now
+
+
+def _forget_prepared(cell: list) -> None:
+    """A source's kept rows are gone (handed over, or the source freed): cell holds their
+    connections, counted once."""
+    _prepared_held[0] -= cell[0]
+    cell[0] = 0
+
+
+def _keep_prepared(source: ConnectionSource, layout, compact: bool, packed) -> None:
+    """Keep a small projection's rows on its source (ConnectionSource.prepared) as
+    (layout, compact, blocks, cell), counted in _prepared_held until _forget_prepared."""
+    cell = [source.n]
+    _prepared_held[0] += source.n
+    source.prepared = (layout, compact, packed, cell)
+    weakref.finalize(source, _forget_prepared, cell)
 
 
 def prepack_projection(parts, context: dict) -> None:
@@ -753,6 +775,9 @@ def prepack_projection(parts, context: dict) -> None:
     lib = None
     for part in parts:
         if part.hand_over is None or part.synapse != "static" or part.source is None:
+            continue
+        small = len(part) < PREPACK_MIN_CONNECTIONS
+        if small and _prepared_held[0] + len(part) > PREPARED_MAX_CONNECTIONS:
             continue
         if lib is None:
             lib = engine_library(compiler.cache_dir(context["options"].get("cache_dir")))
@@ -768,8 +793,8 @@ def prepack_projection(parts, context: dict) -> None:
                                    for k, n in sizes.items())
         compact = compact_weights(context["options"].get("host", {}), ring_low)
         packed = pack_blocks(lib, part, n_pre, layout, threads, compact=compact)
-        if len(part) < PREPACK_MIN_CONNECTIONS:
-            part.source.prepared = (layout, compact, packed)
+        if small:
+            _keep_prepared(part.source, layout, compact, packed)
             continue
         index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
         part.hand_over(HeldRows(None, packed, n_pre, index, part.delay_steps_range(), layout))
@@ -1053,7 +1078,7 @@ class HostBackend:
         if isinstance(held, HeldRows) and held.layout == self.blocks[b][1] and \
                 held.owner in (None, self):
             return held.blocks
-        prepared = getattr(held, "prepared", None)       # (layout, compact, blocks)
+        prepared = getattr(held, "prepared", None)   # (layout, compact, blocks, cell)
         if prepared is not None and prepared[0] == self.blocks[b][1] and \
                 prepared[1] == self.compact_weights:
             return prepared[2]
@@ -1104,6 +1129,9 @@ class HostBackend:
         self.plastic[b] = []
         first, layout = self.blocks[b]
         if prj.hand_over is not None:          # the engine's rows become the only copy
+            if getattr(prj.source, "prepared", None) is not None:
+                _forget_prepared(prj.source.prepared[3])
+                prj.source.prepared = None
             n_post = net.populations[prj.post].size
             index = np.int32 if max(n_pre, n_post) < 2 ** 31 else np.int64
             prj.hand_over(HeldRows(self, packed, n_pre, index, prj.delay_steps_range(),
