@@ -743,9 +743,9 @@ def _code_delays(lib, blocks: list[PackedBlock], n_pre: int) -> list[PackedBlock
 #: builds in the same time, its first run's setup falls from 0.17 to 0.02 s and its peak
 #: memory from 256 to 199 MB). The rows of smaller ones are kept beside the core's arrays
 #: until the first run (ConnectionSource.prepared; PREPARED_MAX_CONNECTIONS of them at
-#: most), so that get() before it still reads
-#: those in creation order (the microcircuit at scale 0.05: 21 such projections, 9 ms
-#: less setup at the first run, as much more build).
+#: most), so that get() before it still reads those in creation order (the microcircuit
+#: at scale 0.05: 21 such projections, 9 ms less setup at the first run, as much more
+#: build).
 PREPACK_MIN_CONNECTIONS = 1 << 16
 #: At most this many connections of small projections are held twice at once (rows kept
 #: beside the core's arrays, above); the ones past it are packed at the first run, so that
