@@ -161,9 +161,19 @@ struct sf_engine {
     uint64_t stretch_steps;
     double step_s[2];
     uint32_t probe_chunks[2];     /* the current probe: chunks run each way, */
-    double probe_per[2][SF_PROBE_ROUNDS];   /* and the seconds per step of each */
+    double probe_per[2][SF_PROBE_ROUNDS];   /* and the seconds per unit of work of each, */
+    double probe_step[2][SF_PROBE_ROUNDS];  /* and per step */
     double settle_s;
     uint64_t way_steps[2];        /* steps run each way: [0] one after another, [1] parallel */
+    /* the adaptive mode's watch on the cores (SF_CONTENDED_*): whether run_parallel
+     * watches (its parallel chunks and stretches), and whether it ended its last run early
+     * since most steps kept a thread waiting long (another program holding a core); the
+     * steps run_parallel / run_parallel_balanced ran */
+    uint32_t watch, contended;
+    uint32_t watched;             /* the way runs serially as the watch last stopped it */
+    uint64_t par_steps;
+    double watch_wait_s, watch_ratio;   /* SF_CONTENDED_WAIT_S, SF_CONTENDED_RATIO */
+    uint64_t watch_stops;               /* parallel runs the watch stopped so far */
     sf_row_task *tasks[SF_MAX_THREADS];   /* per part: a batch of rows to deliver */
     /* how many neurons of population k fired in part t's range at a step of parity b:
      * fired[(b * n_threads + t) * fired_stride + k], a row of whole pages per part (each
@@ -232,6 +242,15 @@ static inline uint64_t sf_ticks(void) {
 #endif
 }
 
+/* The tick counter and the clock when the library was loaded, which give the counter's
+ * rate later (the watch of run_parallel). */
+static uint64_t load_tick;
+static double load_second;
+__attribute__((constructor)) static void mark_load(void) {
+    load_tick = sf_ticks();
+    load_second = now_s();
+}
+
 uint32_t sf_engine_abi_version(void) { return SF_ENGINE_ABI_VERSION; }
 
 /* Zeroed memory for an array of population p that threads write at every step: for a
@@ -295,6 +314,8 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
         *timed[a] = mem;
     }
     e->balance = SF_BALANCE_AUTO;
+    e->watch_wait_s = SF_CONTENDED_WAIT_S;
+    e->watch_ratio = SF_CONTENDED_RATIO;
     e->undo_part = malloc((n_pops ? n_pops : 1) * sizeof(uint32_t));
     if (e->undo_part)
         for (uint32_t k = 0; k < n_pops; k++) e->undo_part[k] = UINT32_MAX;
@@ -1325,6 +1346,12 @@ typedef struct sf_barrier {
     char pad[60];
 } sf_barrier;
 
+/* A counter on a cache line of its own (one per thread). */
+typedef struct sf_mark {
+    uint64_t v __attribute__((aligned(64)));
+    char pad[56];
+} sf_mark;
+
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     _mm_pause();
@@ -1368,6 +1395,31 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
     int short_team = 0;
     sf_barrier bar;
     memset(&bar, 0, sizeof(bar));
+    /* With the watch on (sf_engine.watch), each thread counts its waits at the (first)
+     * barrier that are longer than SF_CONTENDED_WAIT_S and than SF_CONTENDED_RATIO times
+     * the work it did since the barrier before, and every SF_CONTENDED_EVERY steps thread
+     * 0 sums the counts: where they reach half the steps, the cores are not the threads'
+     * own (a thread then waits at nearly every step, many times its own work, for one
+     * that is off its core; a burst of spikes keeps a thread waiting for a part of its
+     * own work, at a few steps), and the run stops after the step: thread 0 names it
+     * before that step's first barrier, every thread reads it after that barrier and
+     * stops once the step is done (a thread still finishing the step before sees
+     * another step). */
+    uint64_t last = UINT64_MAX;
+    sf_mark long_waits[SF_MAX_THREADS];
+    for (uint32_t t = 0; t < n_threads; t++) long_waits[t].v = 0;
+    uint64_t long_ticks = 0;                 /* watch_wait_s in ticks (0: no watch) */
+    int watching = 0;
+    e->contended = 0;
+    if (e->watch) {
+        const double secs = now_s() - load_second;
+        const uint64_t ticks = sf_ticks() - load_tick;
+        if (secs > 1e-3 && ticks) {
+            watching = 1;
+            long_ticks = (uint64_t)(e->watch_wait_s * (double)ticks / secs);
+        }
+    }
+    const double ratio = e->watch_ratio;
     /* spin long where each thread has a core of its own, hardly at all where not */
     const uint32_t spins = (int)n_threads <= omp_get_num_procs() ? SF_BARRIER_SPINS : 16u;
 #pragma omp parallel num_threads(e->n_threads)
@@ -1382,6 +1434,7 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
             steps = 0;
         }
         uint64_t ph[SF_N_PHASES] = {0};   /* summed here: the threads' rows share lines */
+        uint64_t prev_del = 0;            /* (the watch) the last delivery's ticks */
         for (uint64_t s = 0; s < steps; s++) {
             const uint64_t step = first + s;
             const uint32_t slot = (uint32_t)(step % e->n_slots);
@@ -1393,8 +1446,21 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
                 if (tid == 0) inject(e, step + 1);   /* into the other step's array */
             }
             const uint64_t t2 = sf_ticks();
+            if (tid == 0 && watching && (s + 1) % SF_CONTENDED_EVERY == 0 &&
+                last == UINT64_MAX) {
+                uint64_t n_long = 0;
+                for (uint32_t t = 0; t < n_threads; t++)
+                    n_long += __atomic_load_n(&long_waits[t].v, __ATOMIC_RELAXED);
+                if (2 * n_long >= s + 1) {
+                    e->contended = 1;
+                    __atomic_store_n(&last, s, __ATOMIC_RELAXED);
+                }
+            }
             barrier_wait(&bar, n_threads, &round, spins);
             const uint64_t t3 = sf_ticks();
+            if (watching && t3 - t2 >= long_ticks &&
+                (double)(t3 - t2) >= ratio * (double)(prev_del + (t2 - t0)))
+                __atomic_store_n(&long_waits[tid].v, long_waits[tid].v + 1, __ATOMIC_RELAXED);
             /* err was set before this barrier (one barrier) or the one after the last
              * delivery (two), so every thread stops at the same step */
             if (one && err) break;
@@ -1411,6 +1477,7 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
             const uint64_t t4 = sf_ticks();
             deliver_phase(e, slot, tid, step);
             const uint64_t t5 = sf_ticks();
+            if (one) prev_del = t5 - t4;
             uint64_t t6 = t5;
             if (!one) {
                 barrier_wait(&bar, n_threads, &round, spins);
@@ -1421,10 +1488,13 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
             ph[SF_PHASE_BOOKKEEPING] += (t2 - t1) + (t4 - t3);
             ph[SF_PHASE_DELIVER] += t5 - t4;
             if (!one && err) break;   /* every thread reads err after the same barrier */
+            if (__atomic_load_n(&last, __ATOMIC_RELAXED) == s) break;
         }
         for (int k = 0; k < SF_N_PHASES; k++) e->phase[tid][k] += ph[k];
     }
-    if (count0 && !short_team) sample_counts(e, first + 1, first + n_steps + 1, count0);
+    e->par_steps = short_team || last == UINT64_MAX ? n_steps : last + 1;
+    if (e->contended) e->watch_stops++;
+    if (count0 && !short_team) sample_counts(e, first + 1, first + e->par_steps + 1, count0);
     free(count0);
     if (short_team) return run_serial(e, first, n_steps);
     return err;
@@ -1454,9 +1524,9 @@ void sf_engine_thread_mode_steps(const sf_engine *e, uint64_t *out) {
 
 /* Steps of the next chunk: in a probe, about SF_PROBE_CHUNK_SECONDS at the way's last
  * seconds per step; in a stretch, about the time the stretch has left at the seconds per
- * step seen so far in it (else the way's last measurement). At least SF_PROBE_MIN_STEPS.
- * Stretches end on time, not on a count of steps, so a change in activity (a quiet
- * start, then bursts) cannot stretch one out. */
+ * step seen so far in it (else the way's median in the last probe). At least
+ * SF_PROBE_MIN_STEPS. Stretches end on time, not on a count of steps, so a change in
+ * activity (a quiet start, then bursts) cannot stretch one out. */
 static uint64_t next_chunk(const sf_engine *e) {
     double left, per;
     if (e->probing) {
@@ -1472,10 +1542,22 @@ static uint64_t next_chunk(const sf_engine *e) {
     return k > 1e9 ? (uint64_t)1e9 : (uint64_t)k;
 }
 
+/* The synaptic events delivered so far by every part onto every population
+ * (sf_engine.events, which the balance's windows set back to 0). */
+static uint64_t events_total(const sf_engine *e) {
+    uint64_t n = 0;
+    for (uint32_t t = 0; t < e->n_threads; t++)
+        for (uint32_t k = 0; k < e->n_pops; k++) n += e->events[(size_t)t * e->ev_stride + k];
+    return n;
+}
+
 /* The adaptive mode, after a chunk of `steps` steps that took `seconds` the current way.
  * A probe runs the two ways in alternating chunks (parallel first), SF_PROBE_ROUNDS each,
- * so that both see the same stretch of the network's activity, and compares their
- * seconds per step; the faster then runs for settle_s, and another probe follows. The
+ * so that both see about the same stretch of the network's activity, and compares their
+ * seconds per unit of work (`work`: the chunk's synaptic events and neuron updates in the
+ * balance model's units, SF_COST_*; per step where it is 0), since in a network that
+ * fires in bursts one chunk can hold many times the spikes of the next; the faster then
+ * runs for settle_s, and another probe follows. The
  * interval doubles (up to SF_SETTLE_MAX_SECONDS) while the way that ran before the probe
  * keeps winning by more than 1.25x. */
 /* The median of SF_PROBE_ROUNDS values (the mean of the middle two for an even count). */
@@ -1490,8 +1572,22 @@ static double median_of_rounds(const double *x) {
                                : 0.5 * (v[SF_PROBE_ROUNDS / 2 - 1] + v[SF_PROBE_ROUNDS / 2]);
 }
 
-static void adapt(sf_engine *e, double seconds, uint64_t steps) {
+static void adapt(sf_engine *e, double seconds, uint64_t steps, int contended, double work) {
     const uint32_t way = e->way;
+    if (contended) {
+        /* a parallel chunk or stretch stopped by the watch (run_parallel): the parts run
+         * one after another now, for twice as long as before if the watch stopped the
+         * last probe too */
+        e->step_s[1] = seconds / (double)steps;
+        e->settle_s = e->watched ? 2.0 * e->settle_s : SF_SETTLE_MIN_SECONDS;
+        if (e->settle_s > SF_SETTLE_MAX_SECONDS) e->settle_s = SF_SETTLE_MAX_SECONDS;
+        e->watched = 1;
+        e->stretch_s = 0.0;
+        e->stretch_steps = 0;
+        e->way = e->settled_way = 0;
+        e->probing = 0;
+        return;
+    }
     if (!e->probing) {
         e->stretch_s += seconds;
         e->stretch_steps += steps;
@@ -1504,8 +1600,11 @@ static void adapt(sf_engine *e, double seconds, uint64_t steps) {
         e->way = 1;
         return;
     }
-    if (e->probe_chunks[way] < SF_PROBE_ROUNDS)
-        e->probe_per[way][e->probe_chunks[way]] = seconds / (double)steps;
+    if (e->probe_chunks[way] < SF_PROBE_ROUNDS) {
+        e->probe_per[way][e->probe_chunks[way]] = work > 0.0 ? seconds / work
+                                                             : seconds / (double)steps;
+        e->probe_step[way][e->probe_chunks[way]] = seconds / (double)steps;
+    }
     e->probe_chunks[way]++;
     e->step_s[way] = seconds / (double)steps;  /* sizes the way's next chunk */
     if (e->probe_chunks[0] < SF_PROBE_ROUNDS || e->probe_chunks[1] < SF_PROBE_ROUNDS) {
@@ -1515,8 +1614,9 @@ static void adapt(sf_engine *e, double seconds, uint64_t steps) {
     /* each way's median chunk: a chunk in which the machine took a core away for a
      * moment (which hits the parallel way whichever core it was) cannot decide alone */
     const double per[2] = {median_of_rounds(e->probe_per[0]), median_of_rounds(e->probe_per[1])};
-    e->step_s[0] = per[0];
-    e->step_s[1] = per[1];
+    e->step_s[0] = median_of_rounds(e->probe_step[0]);    /* (sizes the chunks) */
+    e->step_s[1] = median_of_rounds(e->probe_step[1]);
+    e->watched = 0;
     const uint32_t best = per[0] < per[1] ? 0 : 1;
     if (best == e->settled_way && per[best ^ 1] > 1.25 * per[best]) {
         e->settle_s *= 2.0;
@@ -1823,6 +1923,7 @@ static int balance(sf_engine *e, const uint64_t *ticks, uint64_t steps, uint64_t
 static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps) {
     if (!e->balance || e->n_threads < 2 || !own_delivery(e))
         return run_parallel(e, first, n_steps);
+    uint64_t ran = 0;                         /* (run_parallel may stop early: watch) */
     double per = e->step_s[1];                /* seconds per step in parallel, if known */
     const size_t ev_size = (size_t)e->n_threads * e->ev_stride * sizeof(uint64_t);
     int err = SF_OK;
@@ -1850,6 +1951,9 @@ static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps)
             if (whole_part(e, &e->pops[k]) != UINT32_MAX) e->timing = 1;
         const double t0 = now_s();
         err = run_parallel(e, first + s, n);
+        const int stopped = e->par_steps < n;
+        n = e->par_steps;
+        ran += n;
         per = (now_s() - t0) / (double)n;
         if (e->timing) {
             /* the timed steps among [first + s, first + s + n): multiples of
@@ -1864,13 +1968,24 @@ static int run_parallel_balanced(sf_engine *e, uint64_t first, uint64_t n_steps)
         e->win_steps += n;
         e->win_stretches++;
         e->win_next = first + s;
+        if (stopped) break;  /* the cores are taken: the rest of the chunk runs otherwise */
         uint64_t busy[SF_MAX_THREADS];
         for (uint32_t t = 0; t < e->n_threads; t++) busy[t] = busy_ticks(e, t) - e->win_busy0[t];
         if (balance(e, busy, e->win_steps, e->win_timed, e->win_stretches)) e->win_open = 0;
     }
+    e->par_steps = ran;
     return err;
 }
 #endif
+
+uint64_t sf_engine_watch_stops(const sf_engine *e) { return e ? e->watch_stops : 0; }
+
+int sf_engine_set_contention_watch(sf_engine *e, double wait_s, double ratio) {
+    if (!e || !(wait_s >= 0.0) || !(ratio >= 0.0)) return SF_ERR_ARG;
+    e->watch_wait_s = wait_s;
+    e->watch_ratio = ratio;
+    return SF_OK;
+}
 
 int sf_engine_set_balance(sf_engine *e, uint32_t mode) {
     if (!e || mode > SF_BALANCE_MODEL) return SF_ERR_ARG;
@@ -1924,17 +2039,35 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
         err = run_parallel_balanced(e, first, n_steps);
         e->way_steps[1] += n_steps;
     } else if (e->n_threads > 1 && e->thread_mode == SF_THREADS_ADAPTIVE) {
-        uint64_t s = 0;
+        uint64_t s = 0, neurons = 0;
+        for (uint32_t k = 0; k < e->n_pops; k++) neurons += e->pops[k].d.n;
         while (s < n_steps && !err) {
             uint64_t chunk = next_chunk(e);
             if (chunk > n_steps - s) chunk = n_steps - s;
             const double t0 = now_s();
-            if (!e->way) err = run_serial(e, first + s, chunk);
-            else if (e->probing) err = run_parallel(e, first + s, chunk);
-            else err = run_parallel_balanced(e, first + s, chunk);
-            e->way_steps[e->way] += chunk;
-            s += chunk;
-            adapt(e, now_s() - t0, chunk);
+            const uint64_t ev0 = events_total(e);
+            uint64_t ran = chunk;
+            int contended = 0;
+            if (!e->way) {
+                err = run_serial(e, first + s, chunk);
+            } else {
+                e->watch = 1;
+                if (e->probing) err = run_parallel(e, first + s, chunk);
+                else err = run_parallel_balanced(e, first + s, chunk);
+                e->watch = 0;
+                ran = e->par_steps;
+                contended = e->contended;
+            }
+            e->way_steps[e->way] += ran;
+            s += ran;
+            /* the chunk's work in the balance model's units (SF_COST_*), so that a probe
+             * compares the two ways' time per unit of work, not per step: the activity
+             * of a bursting network differs from one chunk to the next */
+            const uint64_t ev1 = events_total(e);
+            const double work = ev1 >= ev0 ? SF_COST_EVENT * (double)(ev1 - ev0) +
+                                             SF_COST_NEURON_STEP * (double)neurons * (double)ran
+                                           : 0.0;
+            adapt(e, now_s() - t0, ran, contended, work);
         }
     } else
 #endif

@@ -10,7 +10,7 @@
 
 #include "spinnframe_kernel.h"
 
-#define SF_ENGINE_ABI_VERSION 16u
+#define SF_ENGINE_ABI_VERSION 17u
 /* Most threads an engine runs. */
 #define SF_MAX_THREADS 256
 
@@ -301,13 +301,27 @@ SF_API void sf_engine_phase_times(const sf_engine *e, double *out);
  * thread (none), with bitwise the same results. SF_THREADS_ADAPTIVE (the default) times both
  * ways in a probe of alternating chunks (SF_PROBE_ROUNDS chunks of about
  * SF_PROBE_CHUNK_SECONDS each way, at least SF_PROBE_MIN_STEPS steps), so that both meet
- * the same activity, runs the faster by each way's median chunk, and probes again after
- * SF_SETTLE_MIN_SECONDS of running, an interval that doubles (up to SF_SETTLE_MAX_SECONDS)
- * while the same way keeps winning by more than 1.25x. The state carries over from one
- * sf_engine_run to the next. */
+ * about the same activity, runs the faster by each way's median chunk in seconds per unit
+ * of work (the chunk's synaptic events and neuron updates in the balance model's units,
+ * SF_COST_*: in a network that fires in bursts one chunk can hold many times the spikes
+ * of the next), and probes again after SF_SETTLE_MIN_SECONDS of running, an interval that
+ * doubles (up to SF_SETTLE_MAX_SECONDS) while the same way keeps winning by more than
+ * 1.25x. While the parts run in parallel
+ * (probe chunks and the stretches between), each thread counts its waits at the barrier
+ * longer than SF_CONTENDED_WAIT_S and than SF_CONTENDED_RATIO times its own work since
+ * the barrier before; where every SF_CONTENDED_EVERY steps these number half the steps or
+ * more, another program holds a core (a thread then waits at nearly every step, many
+ * times its own work, for one that is off its core; a burst of spikes keeps a thread
+ * waiting for a part of its own work, at a few steps), and the parts run one after
+ * another at once, for SF_SETTLE_MIN_SECONDS, twice as long each time the next probe
+ * finds the same (sf_engine_watch_stops). The state carries over from one sf_engine_run
+ * to the next. */
 enum { SF_THREADS_ADAPTIVE = 0, SF_THREADS_PARALLEL = 1, SF_THREADS_SERIAL = 2 };
 #define SF_PROBE_CHUNK_SECONDS 0.001
 #define SF_PROBE_ROUNDS 4
+#define SF_CONTENDED_WAIT_S 50e-6
+#define SF_CONTENDED_RATIO 4
+#define SF_CONTENDED_EVERY 8
 /* looks a thread waiting at the barrier of the parallel loop takes, pausing, before it
  * gives its core away between looks (where each thread has a core of its own) */
 #define SF_BARRIER_SPINS 16384u
@@ -315,6 +329,13 @@ enum { SF_THREADS_ADAPTIVE = 0, SF_THREADS_PARALLEL = 1, SF_THREADS_SERIAL = 2 }
 #define SF_SETTLE_MIN_SECONDS 0.1
 #define SF_SETTLE_MAX_SECONDS 3.2
 SF_API int sf_engine_set_thread_mode(sf_engine *e, uint32_t mode);
+/* The adaptive mode's watch for this engine: the waits it counts are at least wait_s
+ * seconds and ratio times the thread's own work (SF_CONTENDED_WAIT_S, SF_CONTENDED_RATIO
+ * by default; tests set both 0, so that every parallel chunk stops at its
+ * SF_CONTENDED_EVERY-th step). */
+SF_API int sf_engine_set_contention_watch(sf_engine *e, double wait_s, double ratio);
+/* How many parallel chunks or stretches the watch has stopped so far. */
+SF_API uint64_t sf_engine_watch_stops(const sf_engine *e);
 /* Run-time balance of the parts (SF_BALANCE_AUTO, the default): while the parts run in
  * parallel (the adaptive mode's stretches, or the parallel mode), the engine stops every
  * SF_BALANCE_SECONDS or so (at least SF_BALANCE_MIN_STEPS steps apart), and after every

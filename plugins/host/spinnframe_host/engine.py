@@ -33,7 +33,7 @@ from spinnframe.sdk import include_dir, kernel_abi_version
 
 from . import compiler
 
-ENGINE_ABI = 16
+ENGINE_ABI = 17
 #: engine.h: SF_MAX_THREADS, and the phases of sf_engine_phase_times in order
 MAX_THREADS = 256
 PHASES = ("update", "bookkeeping", "deliver", "wait")
@@ -195,6 +195,9 @@ def engine_library(cache: Path) -> C.CDLL:
                                        C.c_void_p, C.c_void_p, C.c_uint32, C.c_uint32,
                                        C.c_uint32, C.c_int, C.c_void_p] + [C.c_void_p] * 7
         lib.sf_engine_set_balance.argtypes = [C.c_void_p, C.c_uint32]
+        lib.sf_engine_set_contention_watch.argtypes = [C.c_void_p, C.c_double, C.c_double]
+        lib.sf_engine_watch_stops.restype = C.c_uint64
+        lib.sf_engine_watch_stops.argtypes = [C.c_void_p]
         lib.sf_engine_part_gap.argtypes = [C.c_void_p, C.c_uint32]
         lib.sf_engine_part_gap.restype = C.c_uint32
         lib.sf_engine_moves.restype = C.c_uint64
@@ -1414,9 +1417,11 @@ class HostBackend:
         steps run with the threads' parts in parallel and one after another on one thread
         (``setup(host={"parallel": ...})``; a part's phases count under its thread either
         way), ``barriers_per_step`` in parallel: 1 when every part's inputs are
-        delivered by its own thread, else 2 (engine.h, sf_engine_barriers), and ``moves``:
+        delivered by its own thread, else 2 (engine.h, sf_engine_barriers), ``moves``:
         populations the engine moved between the parts to balance them (engine.h,
-        sf_engine_set_balance). Also the
+        sf_engine_set_balance), and ``watch_stops``: parallel stretches the adaptive mode
+        stopped as another program held a core (engine.h, sf_engine_set_thread_mode).
+        Also the
         engine's synaptic rows: ``synapses``, ``synapse_bytes`` (synapse_memory), whether
         ``event_bins`` are on and ``compact_weights`` was chosen at the last build."""
         out = dict(self.times)
@@ -1434,6 +1439,7 @@ class HostBackend:
                 out["parallel_steps"], out["serial_steps"] = int(ways[0]), int(ways[1])
                 out["barriers_per_step"] = int(self.lib.sf_engine_barriers(self.engine))
                 out["moves"] = int(self.lib.sf_engine_moves(self.engine))
+                out["watch_stops"] = int(self.lib.sf_engine_watch_stops(self.engine))
         return out
 
     def profile_report(self) -> str:
@@ -1452,7 +1458,8 @@ class HostBackend:
             lines.append(f"  steps with the threads in parallel {p['parallel_steps']} "
                          f"({p['barriers_per_step']} barrier(s) a step), "
                          f"one after another {p['serial_steps']}; populations moved "
-                         f"between the threads {p['moves']}")
+                         f"between the threads {p['moves']}; parallel stretches stopped "
+                         f"as the cores were busy {p['watch_stops']}")
         return "\n".join(lines)
 
     def _sample_buffers(self, requests, first: int, steps: int):
