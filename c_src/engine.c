@@ -145,11 +145,8 @@ struct sf_engine {
     volatile int archive_error;   /* an archive could not grow (out of memory) */
     uint32_t event_bins;          /* event bins on (sf_engine_set_event_bins) */
     uint32_t bin_capacity;        /* its capacity argument (0: the default) */
-    /* ticks (sf_ticks) per thread spent in each phase of the time loop (SF_PHASE_*), and
-     * the ticks and seconds when the engine was made, which give ticks per second */
+    /* ticks (sf_ticks) per thread spent in each phase of the time loop (SF_PHASE_*) */
     uint64_t phase[SF_MAX_THREADS][SF_N_PHASES];
-    uint64_t tick0;
-    double second0;
     /* how the parts run (sf_engine_set_thread_mode): the mode, and for the adaptive one
      * the way now running (1: parallel, 0: one after another), whether it is a probe, the
      * way that ran before it (2: none yet), the time and steps of the current stretch,
@@ -243,12 +240,20 @@ static inline uint64_t sf_ticks(void) {
 }
 
 /* The tick counter and the clock when the library was loaded, which give the counter's
- * rate later (the watch of run_parallel). */
+ * rate later (seconds_per_tick). */
 static uint64_t load_tick;
 static double load_second;
 __attribute__((constructor)) static void mark_load(void) {
     load_tick = sf_ticks();
     load_second = now_s();
+}
+
+/* Seconds per tick of sf_ticks, measured since the library was loaded; 0 where less
+ * than min_seconds have passed since (too short to tell well enough). */
+static double seconds_per_tick(double min_seconds) {
+    const double secs = now_s() - load_second;
+    const uint64_t ticks = sf_ticks() - load_tick;
+    return secs >= min_seconds && ticks ? secs / (double)ticks : 0.0;
 }
 
 uint32_t sf_engine_abi_version(void) { return SF_ENGINE_ABI_VERSION; }
@@ -331,8 +336,6 @@ sf_engine *sf_engine_new(double dt, uint32_t n_slots, uint32_t n_pops, uint32_t 
         if (!e->tasks[t]) { sf_engine_free(e); return NULL; }
     }
     sf_engine_set_thread_mode(e, SF_THREADS_ADAPTIVE);
-    e->tick0 = sf_ticks();
-    e->second0 = now_s();
     return e;
 }
 
@@ -1411,13 +1414,10 @@ static int run_parallel(sf_engine *e, uint64_t first, uint64_t n_steps) {
     uint64_t long_ticks = 0;                 /* watch_wait_s in ticks (0: no watch) */
     int watching = 0;
     e->contended = 0;
-    if (e->watch) {
-        const double secs = now_s() - load_second;
-        const uint64_t ticks = sf_ticks() - load_tick;
-        if (secs > 1e-3 && ticks) {
-            watching = 1;
-            long_ticks = (uint64_t)(e->watch_wait_s * (double)ticks / secs);
-        }
+    const double per_tick = e->watch ? seconds_per_tick(1e-3) : 0.0;
+    if (per_tick > 0.0) {
+        watching = 1;
+        long_ticks = (uint64_t)(e->watch_wait_s / per_tick);
     }
     const double ratio = e->watch_ratio;
     /* spin long where each thread has a core of its own, hardly at all where not */
@@ -2082,8 +2082,7 @@ int sf_engine_run(sf_engine *e, uint64_t n_steps) {
 }
 
 void sf_engine_phase_times(const sf_engine *e, double *out) {
-    const uint64_t ticks = sf_ticks() - e->tick0;
-    const double per_tick = ticks ? (now_s() - e->second0) / (double)ticks : 0.0;
+    const double per_tick = seconds_per_tick(0.0);
     for (uint32_t t = 0; t < SF_MAX_THREADS; t++)
         for (uint32_t k = 0; k < SF_N_PHASES; k++)
             out[t * SF_N_PHASES + k] = (double)e->phase[t][k] * per_tick;

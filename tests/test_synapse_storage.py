@@ -300,11 +300,13 @@ def test_small_projections_kept_twice_within_a_budget(pack_calls, monkeypatch):
     from spinnframe_host import engine as host
     gc.collect()
     base = host._prepared_held[0]
+    # room for the first projection of _random_network (20 000 connections), not for both
     monkeypatch.setattr(host, "PREPARED_MAX_CONNECTIONS", base + 21_000)
-    src, exc, prj, rec = _random_network(2)      # 20 000 connections, then about 4 500
+    src, exc, prj, rec = _random_network(2)
     try:
+        assert len(prj) + len(rec) > 21_000 >= len(prj)
         assert pack_calls == [prj.label]                 # rec: no room left
-        assert host._prepared_held[0] == base + 20_000
+        assert host._prepared_held[0] == base + len(prj)
         sim.run(10.0)
         assert pack_calls == [prj.label, rec.label]      # rec packed at the run
         assert host._prepared_held[0] == base            # prj's rows handed over
