@@ -192,6 +192,50 @@ def _thread_check(results, agg):
     return "\n".join(lines)
 
 
+def thread_scaling(results: dict) -> list[dict]:
+    """For every benchmark and simulator run with one thread and with more: the run time
+    with 1 thread over that with n, as the ratio of the medians and as the median (and
+    range) of the ratios within each round (the runs of one repeat index, made one after
+    another by benchmarks/run.py, so that a noisy stretch of the machine weighs on both)."""
+    threads = sorted(results.get("threads", []))
+    if 1 not in threads:
+        return []
+    runs = {}
+    for r in results["runs"]:
+        if r["status"] == "ok" and (r.get("result") or {}).get("run_s"):
+            runs[(r["bench"], r["sim"], r["threads"], r["repeat"])] = r["result"]["run_s"]
+    out = []
+    for b in results["benchmarks"]:
+        for s in results["sims"]:
+            for n in threads:
+                if n == 1:
+                    continue
+                one = {k[3]: v for k, v in runs.items() if k[:3] == (b["id"], s, 1)}
+                many = {k[3]: v for k, v in runs.items() if k[:3] == (b["id"], s, n)}
+                if not one or not many:
+                    continue
+                paired = [one[r] / many[r] for r in sorted(one) if r in many]
+                out.append({"bench": b["id"], "label": b["label"], "sim": s, "threads": n,
+                            "run_1": _med(one.values()), "run_n": _med(many.values()),
+                            "ratio_of_medians": _med(one.values()) / _med(many.values()),
+                            "paired": paired, "paired_median": _med(paired),
+                            "n_rounds": len(paired)})
+    return out
+
+
+def _thread_table(results):
+    rows = [[x["label"], SHORT.get(x["sim"], x["sim"]), x["threads"], _f(x["run_1"]),
+             _f(x["run_n"]), f"{x['ratio_of_medians']:.2f}",
+             f"{x['paired_median']:.2f}" if x["paired"] else "–",
+             (f"{min(x['paired']):.2f}-{max(x['paired']):.2f}" if x["paired"] else "–"),
+             x["n_rounds"]]
+            for x in thread_scaling(results)]
+    if not rows:
+        return ""
+    return _table(["benchmark", "sim", "n", "run s, 1 thread", "run s, n threads",
+                   "1/n of medians", "1/n paired, median", "paired range", "rounds"], rows)
+
+
 def _bytes_per_synapse(results, agg):
     """Marginal memory per synapse: the slope of peak RSS against synapse count between the
     sizes of one family (Brian2: of its simulation binary alone)."""
@@ -299,6 +343,12 @@ def markdown(results: dict, png_name: str) -> str:
     tc = _thread_check(results, agg)
     if tc:
         L += [tc, ""]
+    tt = _thread_table(results)
+    if tt:
+        L += ["## Threads: run time with 1 thread over n threads", "",
+              "Paired: the ratio within each round (the runs of one repeat index, made one "
+              "after another), whose median is less swayed than the ratio of medians by a "
+              "stretch of the run in which another tenant held a core.", "", tt, ""]
     L += ["## Memory per synapse (marginal)", "",
           "Slope of peak RSS against synapse count across the sizes of one family (Brian2: its "
           "binary's RSS): the bytes that one more synapse costs, per-neuron and fixed costs "

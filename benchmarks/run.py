@@ -5,7 +5,8 @@
                              [--threads 1,2] [--repeat N] [--out benchmarks/results]
 
 Every (benchmark, simulator, threads, repeat) runs in its own subprocess, with that simulator's
-interpreter and a timeout. The script prints one JSON line (build_s, run_s, spikes, rates,
+interpreter and a timeout; the repeats of a benchmark go in rounds (each thread count and
+simulator once per round), and the report pairs the thread counts' runs by round. The script prints one JSON line (build_s, run_s, spikes, rates,
 synapses); this runner adds the wall time and the peak RSS of the subprocess tree (wait4's
 ru_maxrss), and writes OUT/<name>.json (every run, the machine, the versions), OUT/<name>.md
 (tables, ratios spinnframe/NEST and spinnframe/Brian2) and OUT/<name>.png (scaling plot).
@@ -396,7 +397,10 @@ def main(argv=None) -> int:
         results["warmup"] = {k: w.get(k) for k in ("status", "wall_s", "reason")}
         print(f"  spinnframe warm-up: {w['status']} ({w.get('wall_s')} s)")
 
-    combos = [(b, t, s, r) for b in benches for t in threads for r in range(args.repeat)
+    # round by round: every thread count and simulator once before the next repeat, so
+    # that a noisy stretch of a shared machine falls on all of them alike and the thread
+    # ratios can be paired by round (report.thread_scaling)
+    combos = [(b, t, s, r) for b in benches for r in range(args.repeat) for t in threads
               for s in sims]
     t_all = time.perf_counter()
     for k, (b, t, s, r) in enumerate(combos, 1):
