@@ -214,8 +214,13 @@ def thread_scaling(results: dict) -> list[dict]:
                 many = {k[3]: v for k, v in runs.items() if k[:3] == (b["id"], s, n)}
                 if not one or not many:
                     continue
-                paired = [one[r] / many[r] for r in sorted(one) if r in many]
+                rounds = [r for r in sorted(one) if r in many]
+                paired = [one[r] / many[r] for r in rounds]
+                checks = results.get("cores_rounds") or {}
+                stepped = [(checks.get(f"{b['id']}:{r}") or {}).get("stepped_2x")
+                           for r in rounds]
                 out.append({"bench": b["id"], "label": b["label"], "sim": s, "threads": n,
+                            "stepped_2x": stepped,
                             "run_1": _med(one.values()), "run_n": _med(many.values()),
                             "ratio_of_medians": _med(one.values()) / _med(many.values()),
                             "paired": paired, "paired_median": _med(paired),
@@ -232,8 +237,19 @@ def _thread_table(results):
             for x in thread_scaling(results)]
     if not rows:
         return ""
-    return _table(["benchmark", "sim", "n", "run s, 1 thread", "run s, n threads",
-                   "1/n of medians", "1/n paired, median", "paired range", "rounds"], rows)
+    out = _table(["benchmark", "sim", "n", "run s, 1 thread", "run s, n threads",
+                  "1/n of medians", "1/n paired, median", "paired range", "rounds"], rows)
+    per_round = [[x["label"], SHORT.get(x["sim"], x["sim"]), x["threads"],
+                  " ".join(f"{p:.2f}" for p in x["paired"]),
+                  " ".join("–" if c is None else f"{c:.2f}" for c in x["stepped_2x"])]
+                 for x in thread_scaling(results) if any(c is not None for c in x["stepped_2x"])]
+    if per_round:
+        out += ("\n\nEach round's ratio beside the core check made just before that round "
+                "(`--core-check-rounds`: scripts/cores.py's stepped loop, two threads against "
+                "one, no simulator):\n\n" +
+                _table(["benchmark", "sim", "n", "1/n each round", "machine's stepped loop, "
+                        "each round"], per_round))
+    return out
 
 
 def _bytes_per_synapse(results, agg):

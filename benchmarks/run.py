@@ -295,6 +295,10 @@ def parse_args(argv=None):
     ap.add_argument("--no-core-check", action="store_true",
                     help="skip scripts/cores.py (what a second thread gives on this machine) "
                          "at the start and the end")
+    ap.add_argument("--core-check-rounds", action="store_true",
+                    help="also run scripts/cores.py before every round of every benchmark, so "
+                         "that the report can set each round's thread ratio beside what the "
+                         "machine gave a second thread just before it")
     ap.add_argument("--no-warmup", action="store_true",
                     help="skip the untimed spinnframe run that fills the kernel cache")
     ap.add_argument("--report-only", metavar="JSON",
@@ -403,7 +407,13 @@ def main(argv=None) -> int:
     combos = [(b, t, s, r) for b in benches for r in range(args.repeat) for t in threads
               for s in sims]
     t_all = time.perf_counter()
+    checked = set()
     for k, (b, t, s, r) in enumerate(combos, 1):
+        if args.core_check_rounds and (b["id"], r) not in checked:
+            checked.add((b["id"], r))
+            c = cores.check()
+            results.setdefault("cores_rounds", {})[f"{b['id']}:{r}"] = c
+            print(f"core check before {b['id']} round {r}: {report.cores_line(c)}", flush=True)
         rec = {"bench": b["id"], "family": b["family"], "size": b["size"], "neurons": b["neurons"],
                "sim": s, "threads": t, "repeat": r, "tstop_ms": tstop}
         if results["simulators"][s]["status"] != "ok":

@@ -47,3 +47,15 @@ def test_no_thread_table_without_a_one_thread_run(report):
     res["threads"] = [2]
     assert report.thread_scaling(res) == []
     assert report._thread_table(res) == ""
+
+
+def test_each_rounds_ratio_beside_the_core_check_before_it(report):
+    times = {(1, 0): 0.20, (2, 0): 0.10, (1, 1): 0.40, (2, 1): 0.25}
+    res = _results(times)
+    res["cores_rounds"] = {"va20000:0": {"status": "ok", "stepped_2x": 1.95},
+                           "va20000:1": {"status": "failed", "reason": "no C compiler"}}
+    (row,) = report.thread_scaling(res)
+    assert row["stepped_2x"] == [1.95, None]
+    table = report._thread_table(res)
+    assert "| 2.00 1.60 | 1.95 – |" in table
+    assert "core check" not in report._thread_table(_results(times))
