@@ -229,12 +229,13 @@ def thread_scaling(results: dict) -> list[dict]:
 
 
 def _thread_table(results):
+    scaling = thread_scaling(results)
     rows = [[x["label"], SHORT.get(x["sim"], x["sim"]), x["threads"], _f(x["run_1"]),
              _f(x["run_n"]), f"{x['ratio_of_medians']:.2f}",
              f"{x['paired_median']:.2f}" if x["paired"] else "–",
              (f"{min(x['paired']):.2f}-{max(x['paired']):.2f}" if x["paired"] else "–"),
              x["n_rounds"]]
-            for x in thread_scaling(results)]
+            for x in scaling]
     if not rows:
         return ""
     out = _table(["benchmark", "sim", "n", "run s, 1 thread", "run s, n threads",
@@ -242,7 +243,7 @@ def _thread_table(results):
     per_round = [[x["label"], SHORT.get(x["sim"], x["sim"]), x["threads"],
                   " ".join(f"{p:.2f}" for p in x["paired"]),
                   " ".join("–" if c is None else f"{c:.2f}" for c in x["stepped_2x"])]
-                 for x in thread_scaling(results) if any(c is not None for c in x["stepped_2x"])]
+                 for x in scaling if any(c is not None for c in x["stepped_2x"])]
     if per_round:
         out += ("\n\nEach round's ratio beside the core check made just before that round "
                 "(`--core-check-rounds`: scripts/cores.py's stepped loop, two threads against "

@@ -6,10 +6,12 @@
 
 Every (benchmark, simulator, threads, repeat) runs in its own subprocess, with that simulator's
 interpreter and a timeout; the repeats of a benchmark go in rounds (each thread count and
-simulator once per round), and the report pairs the thread counts' runs by round. The script prints one JSON line (build_s, run_s, spikes, rates,
-synapses); this runner adds the wall time and the peak RSS of the subprocess tree (wait4's
-ru_maxrss), and writes OUT/<name>.json (every run, the machine, the versions), OUT/<name>.md
-(tables, ratios spinnframe/NEST and spinnframe/Brian2) and OUT/<name>.png (scaling plot).
+simulator once per round), and the report pairs the thread counts' runs by round
+(``--core-check-rounds``: with what the machine gave a second thread just before each round).
+The script prints one JSON line (build_s, run_s, spikes, rates, synapses); this runner adds
+the wall time and the peak RSS of the subprocess tree (wait4's ru_maxrss), and writes
+OUT/<name>.json (every run, the machine, the versions), OUT/<name>.md (tables, ratios
+spinnframe/NEST and spinnframe/Brian2) and OUT/<name>.png (scaling plot).
 ``--report-only OUT/<name>.json`` redoes the .md and .png from a .json.
 
 The runner itself needs only the standard library (the plot needs matplotlib: this interpreter's,
