@@ -185,6 +185,38 @@ def test_more_threads_than_cpus_warns(monkeypatch):
         sim.end()
 
 
+def _two_populations(threads, host=None):
+    """A population driven by a smaller one that projects onto it; its spike times."""
+    sim.setup(timestep=0.1, threads=threads, host=host or {})
+    a = sim.Population(6000, sim.IF_curr_exp(i_offset=1.0, tau_refrac=2.0))
+    b = sim.Population(50, sim.IF_curr_exp(i_offset=0.8))
+    sim.Projection(b, a, sim.FixedProbabilityConnector(0.2, rng=sim.NumpyRNG(seed=3)),
+                   sim.StaticSynapse(weight=0.2, delay=0.1))
+    a.record("spikes")
+    sim.run(20.0)
+    return np.concatenate([np.asarray(st.magnitude) for st in
+                           a.get_data().segments[0].spiketrains])
+
+
+def test_more_threads_than_the_engine_runs_warns_and_runs_its_most(monkeypatch):
+    """setup(threads=N) above the engine's SF_MAX_THREADS: a warning, the engine runs its
+    most, with the parts laid out for that many (they were laid out for N, and a population
+    given to a thread beyond the engine's last was refused with an engine error), and the
+    spikes are one thread's."""
+    monkeypatch.setattr(host_engine, "usable_cpus", lambda: 1024)
+    want = _two_populations(1)
+    sim.end()
+    try:
+        with pytest.warns(UserWarning, match=rf"setup\(threads=300\): the host engine runs "
+                                             rf"at most {host_engine.MAX_THREADS} threads"):
+            got = _two_populations(300, {"parallel": False})
+        assert state.backend.threads == host_engine.MAX_THREADS
+        assert all(len(b) == host_engine.MAX_THREADS + 1 for b in state.backend.parts)
+        np.testing.assert_array_equal(got, want)
+    finally:
+        sim.end()
+
+
 def _recorded(pops):
     """The v traces of every segment of each population, then the spike times of every
     segment of those that record spikes, each segment's spike trains in one array."""

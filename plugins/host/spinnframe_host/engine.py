@@ -352,8 +352,10 @@ BLOCK_SPAN = 16384
 
 
 def engine_threads(requested: int) -> int:
-    """The threads the engine will run for setup(threads=requested): 1 without OpenMP."""
-    return requested if compiler.openmp_flags() else 1
+    """The threads the engine will run for setup(threads=requested): at most MAX_THREADS
+    (engine.h, SF_MAX_THREADS), 1 without OpenMP. The parts are laid out for this many, so
+    the engine's own limit is never met with parts for more threads than it runs."""
+    return min(requested, MAX_THREADS) if compiler.openmp_flags() else 1
 
 
 #: Populations of at least this many neurons may be split between threads; smaller ones are
@@ -986,11 +988,16 @@ class HostBackend:
         if state.threads > 1 and not compiler.openmp_flags():
             warnings.warn(f"setup(threads={state.threads}): the C compiler has no OpenMP "
                           f"support, so the engine runs on one thread", stacklevel=3)
-        elif state.threads > usable_cpus():
-            warnings.warn(f"setup(threads={state.threads}) on a machine that gives this "
-                          f"process {usable_cpus()} CPU(s): the threads' parts will mostly "
-                          f"run one after another (see setup(host={{'parallel': ...}}))",
-                          stacklevel=3)
+        else:
+            if state.threads > MAX_THREADS:
+                warnings.warn(f"setup(threads={state.threads}): the host engine runs at most "
+                              f"{MAX_THREADS} threads, so it runs {MAX_THREADS} (the results "
+                              f"are the same for any thread count)", stacklevel=3)
+            if min(state.threads, MAX_THREADS) > usable_cpus():
+                warnings.warn(f"setup(threads={state.threads}) on a machine that gives this "
+                              f"process {usable_cpus()} CPU(s): the threads' parts will mostly "
+                              f"run one after another (see setup(host={{'parallel': ...}}))",
+                              stacklevel=3)
         self.cache = compiler.cache_dir(self.options.get("cache_dir"))
         self.lib = engine_library(self.cache)
         self.engine = None
