@@ -299,3 +299,33 @@ def test_profile_says_where_the_time_went(capfd, monkeypatch):
         assert "spinnframe host engine: run" in capfd.readouterr().err
     finally:
         sim.end()
+
+
+def test_a_population_out_of_memory_says_what_its_ring_buffer_needs(monkeypatch):
+    """The engine failing to allocate a population's arrays: a MemoryError that names the
+    population and what sizes its ring buffer (the network's longest delay), not only
+    that memory ran out."""
+    real = engine.engine_library
+
+    class Failing:
+        def __init__(self, lib):
+            self._lib = lib
+
+        def __getattr__(self, name):
+            return getattr(self._lib, name)
+
+        @staticmethod
+        def sf_engine_set_population(*args):
+            return -1                                   # SF_ERR_NOMEM
+
+    monkeypatch.setattr(engine, "engine_library", lambda cache: Failing(real(cache)))
+    sim.setup(timestep=0.1)
+    try:
+        a = sim.Population(1000, sim.IF_curr_exp(), label="big")
+        sim.Projection(a, a, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.1, delay=25.0))
+        with pytest.raises(MemoryError, match=r"population 'big': its ring buffer alone needs "
+                                              r"3\.8 MiB \(251 delay slots, from the network's "
+                                              r"longest delay of 250 time steps, x 2 receptor"):
+            sim.run(1.0)
+    finally:
+        sim.end()

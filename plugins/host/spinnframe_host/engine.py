@@ -1289,8 +1289,21 @@ class HostBackend:
                               dtype=np.uint32).reshape(-1)
             self.keep.append(fields)
             desc.state_fields, desc.n_state_fields = _ptr(fields), len(fields) // 2
-            self._check(self.lib.sf_engine_set_population(self.engine, k, C.byref(desc)),
-                        f"population {p_ir.label!r}")
+            try:
+                self._check(self.lib.sf_engine_set_population(self.engine, k, C.byref(desc)),
+                            f"population {p_ir.label!r}")
+            except MemoryError as err:
+                # most often the ring buffer, which the longest delay sizes
+                slots = self.lib.sf_engine_slots(self.engine)
+                n_rec = len(p_ir.model.receptors)
+                ring = slots * n_rec * p_ir.size * 8
+                size = (f"{ring / 2**30:.1f} GiB" if ring >= 2**30 else
+                        f"{ring / 2**20:.1f} MiB")
+                raise MemoryError(
+                    f"{err}: its ring buffer alone needs {size} ({slots} delay "
+                    f"slots, from the network's longest delay of {slots - 1} time steps, x "
+                    f"{n_rec} receptor(s) x {p_ir.size} neurons x 8 bytes); shorter delays or "
+                    f"a coarser time step need less") from None
         else:
             self._check(self.lib.sf_engine_set_params(self.engine, k, _ptr(table), _ptr(derived),
                                                       _ptr(index), _ptr(seq)),
