@@ -30,7 +30,7 @@ def build_network(state) -> ir.Network:
         if len(spike_idx):
             mask = np.zeros(pop.size, dtype=bool)
             mask[spike_idx] = True
-        origin = state.to_steps(float(rec._recording_start_time.rescale("ms").magnitude))
+        origin = state.to_steps(rec.recording_start_ms())
         samples = tuple(
             ir.SampleRequest(name, rec.recorded_indices(name), rec.interval_steps, origin)
             for name in rec.recorded_names() if name != "spikes")

@@ -380,3 +380,27 @@ def test_spike_trains_of_a_cached_segment_are_equal_copies():
     first.spiketrains[0].t_stop += 5.0 * pq.ms
     assert "extra" not in again.spiketrains[0].annotations
     assert again.spiketrains[0].t_stop == before[0].t_stop
+
+
+def test_cells_added_to_recording_between_runs_are_recorded_from_then_on():
+    """record() on more cells between runs, and again after reset(): each run records
+    exactly the cells recording at its start (the sorted indices the engine receives are
+    kept between runs and made again only when the recording changes)."""
+    p = sim.Population(10, sim.IF_curr_exp(i_offset=2.0, tau_refrac=2.0))
+    p[0:3].record("spikes")
+    sim.run(20.0)
+    p[[7, 5, 6]].record("spikes")
+    sim.run(20.0)
+
+    def firsts(segment):
+        return {int(st.annotations["source_index"]): float(st.magnitude[0])
+                for st in segment.spiketrains if len(st)}
+
+    first = firsts(p.get_data("spikes").segments[0])
+    assert sorted(first) == [0, 1, 2, 5, 6, 7]
+    assert all(first[i] < 20.0 for i in (0, 1, 2))
+    assert all(first[i] >= 20.0 for i in (5, 6, 7))
+    sim.reset()
+    p[9].record("spikes")
+    sim.run(20.0)
+    assert sorted(firsts(p.get_data("spikes").segments[1])) == [0, 1, 2, 5, 6, 7, 9]

@@ -237,12 +237,11 @@ class RecordingHub:
                                                     int(req.interval), int(req.origin),
                                                     float(rec.sampling_interval))
                          for req in p_ir.samples if len(req.indices)}
-            start = rec._recording_start_time           # PyNN keeps it in ms
             pops.append(PopulationInfo(
                 index=p_ir.index, label=p_ir.label, size=p_ir.size,
                 first_id=int(pop.first_id), celltype=p_ir.model.name,
                 spikes=spikes.astype(np.int64), variables=variables,
-                recording_start=float(getattr(start, "magnitude", start)),
+                recording_start=rec.recording_start_ms(),
                 annotations=dict(pop.annotations), description=pop.describe))
         return RunInfo(dt=self.state.dt, segment=self.state.segment_counter,
                        start_step=int(start_step), n_steps=int(n_steps),

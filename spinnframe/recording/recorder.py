@@ -64,6 +64,7 @@ class Recorder(recording.Recorder):
         super().__init__(population, file)
         self.store = SegmentStore()
         self.config_version = 0
+        self._indices = {}      # name -> ((config_version, count), sorted indices)
 
     # -- configuration (called by PyNN's Recorder.record / reset) ----------------------------
     def _record(self, variable, new_ids, sampling_interval=None):
@@ -79,12 +80,30 @@ class Recorder(recording.Recorder):
         return max(1, int(round(self.sampling_interval / self._simulator.state.dt)))
 
     def recorded_indices(self, name: str) -> np.ndarray:
-        """Sorted base indices of the cells recording ``name``."""
-        first = int(self.population.first_id)
+        """Sorted base indices of the cells recording ``name`` (read-only; made again only
+        after record() or reset(), which change config_version: every run asks for them,
+        and sorting the IDs in Python cost 0.2-0.3 ms per population of 3 200 cells)."""
         for var, ids in self.recorded.items():
             if var.name == name:
-                return np.array(sorted(int(i) - first for i in ids), dtype=np.int64)
+                key = (self.config_version, len(ids))
+                kept = self._indices.get(name)
+                if kept is not None and kept[0] == key:
+                    return kept[1]
+                out = np.fromiter(ids, dtype=np.int64, count=len(ids))
+                out.sort()
+                out -= int(self.population.first_id)
+                out.flags.writeable = False
+                self._indices[name] = (key, out)
+                return out
         return np.zeros(0, dtype=np.int64)
+
+    def recording_start_ms(self) -> float:
+        """When recording (re)started, ms (PyNN keeps it as a quantity in ms; parsing the
+        unit for a rescale costs ~70 us, at every run and population)."""
+        start = self._recording_start_time
+        if start.dimensionality.string == "ms":
+            return float(start.magnitude)
+        return float(start.rescale("ms").magnitude)
 
     def recorded_names(self) -> list[str]:
         return sorted(v.name for v, ids in self.recorded.items() if ids)
@@ -203,7 +222,7 @@ class Recorder(recording.Recorder):
         from the start of recording to now; NaN where a neuron was not being sampled."""
         dt = self._simulator.state.dt
         interval = self.interval_steps
-        start = int(round(float(self._recording_start_time.rescale("ms").magnitude) / dt))
+        start = int(round(self.recording_start_ms() / dt))
         now = self._simulator.state.step
         chunks = self.store.signals.get(variable, [])
         # no sample taken yet (nothing run since recording started): no samples, not NaN
