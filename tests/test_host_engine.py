@@ -329,3 +329,20 @@ def test_a_population_out_of_memory_says_what_its_ring_buffer_needs(monkeypatch)
             sim.run(1.0)
     finally:
         sim.end()
+
+
+def test_parameter_sets_are_packed_once_each():
+    """pack_parameters: one row for a population whose neurons share every parameter (no
+    per-neuron index), else the distinct rows and each neuron's row."""
+    params_dtype = dtypes(IF_CURR_EXP)[0]
+    names = [p.name for p in IF_CURR_EXP.parameters]
+    same = {n: np.full(500, p.default, dtype=float)
+            for n, p in zip(names, IF_CURR_EXP.parameters)}
+    table, index, _ = engine.pack_parameters(IF_CURR_EXP, same, params_dtype)
+    assert len(table) == 1 and index is None
+    assert all(table[n][0] == same[n][0] for n in names)
+    mixed = dict(same, i_offset=np.tile([0.0, 0.5, 0.25], 167)[:500])
+    table, index, _ = engine.pack_parameters(IF_CURR_EXP, mixed, params_dtype)
+    assert len(table) == 3 and index is not None
+    np.testing.assert_array_equal(table["i_offset"][index], mixed["i_offset"])
+    np.testing.assert_array_equal(table["tau_m"][index], same["tau_m"])

@@ -340,6 +340,11 @@ def pack_parameters(spec, params: dict, params_dtype) -> tuple[np.ndarray, np.nd
             full[p.name][:n] = values
     seq = np.concatenate(seq_parts) if seq_parts else np.zeros(1)
     seq = np.ascontiguousarray(seq, dtype=np.float64)
+    rows = full.view(np.uint8).reshape(len(full), params_dtype.itemsize)
+    if (rows == rows[0]).all():
+        # one set for all (the usual case, and set() with scalars between short runs):
+        # np.unique's sort of the rows cost 0.4 ms for 3 200 neurons
+        return np.ascontiguousarray(full[:1]), None, seq
     raw = full.view(np.dtype((np.void, params_dtype.itemsize)))
     uniq, inverse = np.unique(raw, return_inverse=True)
     table = np.ascontiguousarray(uniq.view(params_dtype).reshape(-1))
