@@ -177,9 +177,10 @@ class Recorder(recording.Recorder):
         self._check_in_memory()
         index, _ = self.store.spikes()
         counts = np.bincount(index, minlength=self.population.size)
-        first = self._first_id()
-        return {int(i): int(counts[int(i) - first])
-                for i in sorted(self.filter_recorded(variable, filter_ids))}
+        ids = np.fromiter(self.filter_recorded(variable, filter_ids), dtype=np.int64)
+        ids.sort()
+        # whole arrays to Python ints at once (a cell at a time: 0.5 us each)
+        return dict(zip(ids.tolist(), counts[ids - self._first_id()].tolist()))
 
     def get(self, variables, gather=False, filter_ids=None, clear=False, annotations=None,
             locations=None):
