@@ -273,6 +273,47 @@ def test_p_connect_checked_by_spinnframe_connector(p):
     assert len(prj) == 4
 
 
+class _Half:
+    """Not an IndexBasedExpression: a plain callable."""
+
+    def __call__(self, i, j):
+        return 0.5
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: sim.AllToAllConnector(allow_self_connections="yes"), ValueError,
+     r"AllToAllConnector: allow_self_connections must be True or False, got 'yes'"),
+    (lambda: sim.FixedProbabilityConnector(0.1, allow_self_connections=1), ValueError,
+     r"allow_self_connections must be True, False or 'NoMutual', got 1"),
+    (lambda: sim.FixedNumberPreConnector(-1), ValueError,
+     r"FixedNumberPreConnector: n must be an integer >= 0 or a RandomDistribution, got -1"),
+    (lambda: sim.FixedNumberPostConnector(2.5), TypeError,
+     r"FixedNumberPostConnector: n must be an integer >= 0 .*got 2.5"),
+    (lambda: sim.FixedNumberPostConnector(sim.RandomDistribution("normal", (0.0, 5.0))),
+     ValueError, r"n = RandomDistribution\('normal', .*draws negative numbers"),
+    (lambda: sim.FixedTotalNumberConnector(-5), ValueError,
+     r"FixedTotalNumberConnector: n must be an integer >= 0 .*got -5"),
+    (lambda: sim.DistanceDependentProbabilityConnector(0.5), TypeError,
+     r"d_expression must be a string in the distance d .*got 0.5"),
+    (lambda: sim.DistanceDependentProbabilityConnector("exp(-q)"), ValueError,
+     r"d_expression 'exp\(-q\)' cannot be evaluated \(NameError"),
+    (lambda: sim.DistanceDependentProbabilityConnector("0.5 - d"), ValueError,
+     r"d_expression '0.5 - d' gives a negative probability"),
+    (lambda: sim.IndexBasedProbabilityConnector(_Half()), TypeError,
+     r"index_expression must be an instance of a subclass of pyNN.core.IndexBasedExpression"),
+])
+def test_connector_arguments_pynn_only_asserts(make, error, message):
+    """Bad arguments that PyNN's connector constructors meet with a bare AssertionError."""
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_connector_counts_may_be_numpy_integers():
+    """PyNN refuses n = numpy.int64(3) (not an int); spinnframe takes it as 3."""
+    prj = sim.Projection(neurons(4), neurons(5), sim.FixedNumberPreConnector(np.int64(3)))
+    assert len(prj) == 3 * 5
+
+
 def test_bad_synapse_values():
     src, post = spike_source(2), neurons(3)
     with pytest.raises(errors.InvalidParameterValueError, match="'abc'.*distance d"):

@@ -72,7 +72,141 @@ class FixedProbabilityConnector(connectors.FixedProbabilityConnector):
         if isinstance(p_connect, bool) or p is None or not 0.0 <= p <= 1.0:
             raise ValueError(f"FixedProbabilityConnector: p_connect must be a probability "
                              f"between 0 and 1, got {p_connect!r}")
+        _check_self("FixedProbabilityConnector", allow_self_connections)
         super().__init__(p, allow_self_connections, location_selector, rng, safe, callback)
+
+
+def _check_self(connector: str, value, no_mutual: bool = True) -> None:
+    """PyNN's connectors only ``assert`` this."""
+    allowed = "True, False or 'NoMutual'" if no_mutual else "True or False"
+    if not (isinstance(value, bool) or (no_mutual and value == "NoMutual")):
+        raise ValueError(f"{connector}: allow_self_connections must be {allowed}, "
+                         f"got {value!r}")
+
+
+def _check_count(connector: str, n):
+    """The n of PyNN's FixedNumber and FixedTotalNumber connectors (which only ``assert``
+    n >= 0 and check a distribution's first 100 draws with an assert), as PyNN takes it: a
+    numpy integer becomes an int (PyNN refuses anything but int and RandomDistribution)."""
+    if isinstance(n, RandomDistribution):
+        return n        # PyNN's constructor checks 100 draws (_count_drawn), as it always has
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{connector}: n must be an integer >= 0 or a RandomDistribution, "
+                        f"got {n!r}")
+    if n < 0:
+        raise ValueError(f"{connector}: n must be an integer >= 0 or a RandomDistribution, "
+                         f"got {n!r}")
+    return int(n)
+
+
+def _count_drawn(connector: str, n, init) -> None:
+    """init() (PyNN's constructor), with a clear error where its check of a distribution's
+    first 100 draws fails (an assert)."""
+    try:
+        init()
+    except AssertionError:
+        if not isinstance(n, RandomDistribution):
+            raise
+        raise ValueError(f"{connector}: n = RandomDistribution({n.name!r}, {n.parameters}) "
+                         f"draws negative numbers; the number of connections must be "
+                         f">= 0") from None
+
+
+class AllToAllConnector(connectors.AllToAllConnector):
+    """PyNN's AllToAllConnector with a clear error for a bad allow_self_connections."""
+
+    __doc__ = connectors.AllToAllConnector.__doc__
+
+    def __init__(self, allow_self_connections=True, location_selector=None, safe=True,
+                 callback=None):
+        _check_self("AllToAllConnector", allow_self_connections, no_mutual=False)
+        super().__init__(allow_self_connections, location_selector, safe, callback)
+
+
+class DistanceDependentProbabilityConnector(connectors.DistanceDependentProbabilityConnector):
+    """PyNN's DistanceDependentProbabilityConnector with clear errors for an expression
+    that is not a string or function of the distance, cannot be evaluated, or gives a
+    negative probability."""
+
+    __doc__ = connectors.DistanceDependentProbabilityConnector.__doc__
+
+    def __init__(self, d_expression, allow_self_connections=True, location_selector=None,
+                 rng=None, safe=True, callback=None):
+        name = "DistanceDependentProbabilityConnector"
+        if not (isinstance(d_expression, str) or callable(d_expression)):
+            raise TypeError(f"{name}: d_expression must be a string in the distance d (e.g. "
+                            f"'exp(-d/10)') or a function of d, got {d_expression!r}")
+        _check_self(name, allow_self_connections)
+        try:
+            super().__init__(d_expression, allow_self_connections, location_selector, rng,
+                             safe, callback)
+        except AssertionError as err:   # PyNN's check at d = 0 and d = 1e12
+            raise ValueError(f"{name}: d_expression {d_expression!r} gives a negative "
+                             f"probability ({err}) at d = 0 or d = 1e12; it must give "
+                             f"values >= 0") from None
+        except (NameError, SyntaxError, TypeError) as err:
+            raise ValueError(f"{name}: d_expression {d_expression!r} cannot be evaluated "
+                             f"({type(err).__name__}: {err}); it is a Python expression in "
+                             f"the distance d (um, the projection's Space), with numpy's "
+                             f"functions such as exp, sqrt, sin") from None
+
+
+class IndexBasedProbabilityConnector(connectors.IndexBasedProbabilityConnector):
+    """PyNN's IndexBasedProbabilityConnector with a clear error for an index expression
+    that is not a pyNN.core.IndexBasedExpression (PyNN only asserts it)."""
+
+    __doc__ = connectors.IndexBasedProbabilityConnector.__doc__
+
+    def __init__(self, index_expression, allow_self_connections=True,
+                 location_selector=None, rng=None, safe=True, callback=None):
+        from pyNN.core import IndexBasedExpression
+        if not isinstance(index_expression, IndexBasedExpression):
+            raise TypeError(
+                f"IndexBasedProbabilityConnector: index_expression must be an instance of a "
+                f"subclass of pyNN.core.IndexBasedExpression (its __call__(i, j) takes the "
+                f"arrays of pre and post indices and returns the probabilities), got "
+                f"{index_expression!r}")
+        _check_self("IndexBasedProbabilityConnector", allow_self_connections)
+        super().__init__(index_expression, allow_self_connections, location_selector, rng,
+                         safe, callback)
+
+
+class _CheckedFixedNumber:
+    """PyNN's FixedNumberPre/PostConnector with clear errors for a bad n or
+    allow_self_connections (PyNN only asserts them), and n a numpy integer taken."""
+
+    def __init__(self, n, allow_self_connections=True, with_replacement=False,
+                 location_selector=None, rng=None, safe=True, callback=None):
+        name = type(self).__name__
+        n = _check_count(name, n)
+        _check_self(name, allow_self_connections)
+        _count_drawn(name, n, lambda: super(_CheckedFixedNumber, self).__init__(
+            n, allow_self_connections, with_replacement, location_selector, rng, safe,
+            callback))
+
+
+class FixedNumberPreConnector(_CheckedFixedNumber, connectors.FixedNumberPreConnector):
+    __doc__ = connectors.FixedNumberPreConnector.__doc__
+
+
+class FixedNumberPostConnector(_CheckedFixedNumber, connectors.FixedNumberPostConnector):
+    __doc__ = connectors.FixedNumberPostConnector.__doc__
+
+
+class FixedTotalNumberConnector(connectors.FixedTotalNumberConnector):
+    """PyNN's FixedTotalNumberConnector with clear errors for a bad n or
+    allow_self_connections."""
+
+    __doc__ = connectors.FixedTotalNumberConnector.__doc__
+
+    def __init__(self, n, allow_self_connections=True, with_replacement=True,
+                 location_selector=None, rng=None, safe=True, callback=None):
+        n = _check_count("FixedTotalNumberConnector", n)
+        _check_self("FixedTotalNumberConnector", allow_self_connections)
+        _count_drawn("FixedTotalNumberConnector", n, lambda: super(
+            FixedTotalNumberConnector, self).__init__(
+            n, allow_self_connections, with_replacement, location_selector, rng, safe,
+            callback))
 
 
 class SmallWorldConnector(connectors.SmallWorldConnector):
@@ -103,6 +237,7 @@ class SmallWorldConnector(connectors.SmallWorldConnector):
                 or n_connections < 0):
             raise ValueError(f"SmallWorldConnector: n_connections must be None or an integer "
                              f">= 0, got {n_connections!r}")
+        _check_self("SmallWorldConnector", allow_self_connections)
         super().__init__(degree_f, rewiring_f, allow_self_connections, n_connections,
                          location_selector, rng, safe, callback)
         self.degree = degree_f
@@ -963,16 +1098,22 @@ def csa_connect(prj, connector):
 
 BUILDERS = {
     connectors.AllToAllConnector: all_to_all,
+    AllToAllConnector: all_to_all,
     connectors.OneToOneConnector: one_to_one,
     connectors.FixedProbabilityConnector: fixed_probability,
     FixedProbabilityConnector: fixed_probability,
     connectors.FromListConnector: from_list,
     connectors.FromFileConnector: from_file,
     connectors.FixedNumberPreConnector: fixed_number_pre,
+    FixedNumberPreConnector: fixed_number_pre,
     connectors.FixedNumberPostConnector: fixed_number_post,
+    FixedNumberPostConnector: fixed_number_post,
     connectors.FixedTotalNumberConnector: fixed_total_number,
+    FixedTotalNumberConnector: fixed_total_number,
     connectors.DistanceDependentProbabilityConnector: distance_dependent_probability,
+    DistanceDependentProbabilityConnector: distance_dependent_probability,
     connectors.IndexBasedProbabilityConnector: index_based_probability,
+    IndexBasedProbabilityConnector: index_based_probability,
     connectors.DisplacementDependentProbabilityConnector: index_based_probability,
     connectors.ArrayConnector: array,
     connectors.CloneConnector: clone,

@@ -11,10 +11,8 @@ _defer("csa")      # imported by pyNN.connectors; loads matplotlib (see spinnfra
 
 from pyNN import errors, random, space  # noqa: E402,F401
 from pyNN.connectors import (  # noqa: F401
-    AllToAllConnector, ArrayConnector, CloneConnector,
-    DisplacementDependentProbabilityConnector, DistanceDependentProbabilityConnector,
-    FixedNumberPostConnector, FixedNumberPreConnector, FixedTotalNumberConnector, FromFileConnector, FromListConnector,
-    IndexBasedProbabilityConnector, OneToOneConnector)
+    ArrayConnector, CloneConnector, DisplacementDependentProbabilityConnector,
+    FromFileConnector, FromListConnector, OneToOneConnector)
 from pyNN.connectors import Connector  # noqa: F401
 from pyNN.network import Network  # noqa: F401
 from pyNN.parameters import ArrayParameter, ParameterSpace, Sequence  # noqa: F401
@@ -32,7 +30,9 @@ from ..errors import (  # noqa: F401
 from ..populations import Assembly, Population, PopulationView  # noqa: F401
 from ..projections import Projection, StaticSynapse  # noqa: F401
 from ..projections.connect import (  # noqa: F401
-    CSAConnector, FixedProbabilityConnector, SmallWorldConnector)
+    AllToAllConnector, CSAConnector, DistanceDependentProbabilityConnector,
+    FixedNumberPostConnector, FixedNumberPreConnector, FixedProbabilityConnector,
+    FixedTotalNumberConnector, IndexBasedProbabilityConnector, SmallWorldConnector)
 from ..projections.synapses import (  # noqa: F401
     AdditivePotentiationMultiplicativeDepression, AdditiveWeightDependence,
     GutigWeightDependence, MultiplicativeWeightDependence, SimpleStochasticSynapse,
