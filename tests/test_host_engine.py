@@ -319,13 +319,17 @@ def test_a_population_out_of_memory_says_what_its_ring_buffer_needs(monkeypatch)
             return -1                                   # SF_ERR_NOMEM
 
     monkeypatch.setattr(engine, "engine_library", lambda cache: Failing(real(cache)))
-    sim.setup(timestep=0.1)
+    dt, delay, n = 0.1, 25.0, 1000
+    steps = round(delay / dt)
+    mib = (steps + 1) * 2 * n * 8 / 2 ** 20          # slots x receptors x neurons x 8 bytes
+    sim.setup(timestep=dt)
     try:
-        a = sim.Population(1000, sim.IF_curr_exp(), label="big")
-        sim.Projection(a, a, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.1, delay=25.0))
-        with pytest.raises(MemoryError, match=r"population 'big': its ring buffer alone needs "
-                                              r"3\.8 MiB \(251 delay slots, from the network's "
-                                              r"longest delay of 250 time steps, x 2 receptor"):
+        a = sim.Population(n, sim.IF_curr_exp(), label="big")
+        sim.Projection(a, a, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.1, delay=delay))
+        with pytest.raises(MemoryError, match=rf"population 'big': its ring buffer alone needs "
+                                              rf"{mib:.1f} MiB \({steps + 1} delay slots, from "
+                                              rf"the network's longest delay of {steps} time "
+                                              rf"steps, x 2 receptor"):
             sim.run(1.0)
     finally:
         sim.end()

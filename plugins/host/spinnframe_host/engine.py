@@ -1060,11 +1060,14 @@ class HostBackend:
         self.lib.sf_engine_set_step(self.engine, 0)
 
     def ring_bytes(self) -> int:
-        """Bytes of the engine's ring buffers (slots x receptors x neurons x 8, the neurons
-        of a large population rounded up: layout.stride)."""
-        slots = self.lib.sf_engine_slots(self.engine)
-        return slots * 8 * sum(max(len(p.ir.model.receptors), 1) * layout_stride(max(p.ir.size, 1))
-                               for p in self.pops)
+        """Bytes of the engine's ring buffers (pop_ring_bytes summed)."""
+        return sum(self.pop_ring_bytes(p.ir) for p in self.pops)
+
+    def pop_ring_bytes(self, p_ir) -> int:
+        """Bytes of population p_ir's ring buffer: slots x receptors x neurons x 8, the
+        neurons of a large population rounded up (layout.stride)."""
+        return (self.lib.sf_engine_slots(self.engine) * 8 * max(len(p_ir.model.receptors), 1)
+                * layout_stride(max(p_ir.size, 1)))
 
     def _set_event_bins(self) -> None:
         """Event bins on or off: setup(host={"event_bins": ...}), else
@@ -1300,15 +1303,14 @@ class HostBackend:
             except MemoryError as err:
                 # most often the ring buffer, which the longest delay sizes
                 slots = self.lib.sf_engine_slots(self.engine)
-                n_rec = len(p_ir.model.receptors)
-                ring = slots * n_rec * p_ir.size * 8
+                ring = self.pop_ring_bytes(p_ir)
                 size = (f"{ring / 2**30:.1f} GiB" if ring >= 2**30 else
                         f"{ring / 2**20:.1f} MiB")
                 raise MemoryError(
                     f"{err}: its ring buffer alone needs {size} ({slots} delay "
                     f"slots, from the network's longest delay of {slots - 1} time steps, x "
-                    f"{n_rec} receptor(s) x {p_ir.size} neurons x 8 bytes); shorter delays or "
-                    f"a coarser time step need less") from None
+                    f"{len(p_ir.model.receptors)} receptor(s) x {p_ir.size} neurons x 8 "
+                    f"bytes); shorter delays or a coarser time step need less") from None
         else:
             self._check(self.lib.sf_engine_set_params(self.engine, k, _ptr(table), _ptr(derived),
                                                       _ptr(index), _ptr(seq)),
